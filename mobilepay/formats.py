@@ -1,0 +1,130 @@
+"""Field formats of the MobilePay PoS v10 API (API.md section 6).
+
+Shared by the request models, the client and the emulator so that both sides
+agree on what a valid value is.
+"""
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+MAX_TEXT_LENGTH = 36
+
+# The documented valid character set (extended 2021-05-25). The backslash is
+# ambiguous in the docs: it is accepted here (lenient) and stripped by
+# ``clean_text`` before the client sends text it derived itself.
+VALID_CHARACTERS = frozenset(
+    "0123456789"
+    "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    " "
+    "æÆøØåÅäÄöÖšŠžŽâÂàÀáÁãÃéÉêÊëËèÈíÍîÎïÏìÌüÜûÛùÙúÚôÔòÒóÓõÕÿýÝñÑ"
+    "!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~\\"
+    "¦¯¨´×«»ðþçß¤ÇµÐÞ±°ªº©§¶¼½¾¬®¢£¥¡¿¹²³"
+)
+
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+FIFTEEN_DIGITS_RE = re.compile(r"^[0-9]{15}$")
+VAT_RE = re.compile(r"^(DK|FI)[0-9]{8}$")
+SYSTEM_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+MERCHANT_BRAND_ID_RE = re.compile(r"^(MPPOS|POSDK|POSFI)[0-9A-Za-z]{5}$")
+
+
+def invalid_characters(value: str) -> str:
+    """Return the characters of ``value`` outside the valid set, in order, once each."""
+    seen = []
+    for char in value:
+        if char not in VALID_CHARACTERS and char not in seen:
+            seen.append(char)
+    return "".join(seen)
+
+
+def check_text(value: str, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """Validate a request text field: non-empty, at most 36 valid characters."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > max_length:
+        raise ValueError(f"must be at most {max_length} characters (got {len(value)})")
+    bad = invalid_characters(value)
+    if bad:
+        raise ValueError(f"contains characters outside the MobilePay character set: {bad!r}")
+    return value
+
+
+def clean_text(value: str, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """Turn free text (an order name, a config name) into a valid text field.
+
+    Drops the backslash and every character outside the valid set, folds
+    whitespace and truncates to ``max_length``. Used for values the client
+    derives itself, never for identifiers the caller must get back unchanged.
+    """
+    kept = "".join(c if c in VALID_CHARACTERS and c != "\\" else " " for c in value)
+    return " ".join(kept.split())[:max_length].strip()
+
+
+def check_guid(value: str) -> str:
+    """Validate a GUID and return it lowercase (as MobilePay writes them)."""
+    if not isinstance(value, str) or not GUID_RE.match(value):
+        raise ValueError("must be a GUID such as 3974eae6-e36f-4148-b5ee-22689e528c75")
+    return value.lower()
+
+
+def check_beacon_id(value: str) -> str:
+    """A beaconId is a GUID or exactly 15 digits."""
+    if isinstance(value, str) and FIFTEEN_DIGITS_RE.match(value):
+        return value
+    if isinstance(value, str) and GUID_RE.match(value):
+        return value.lower()
+    raise ValueError("must be a GUID or exactly 15 digits")
+
+
+def check_vat_number(value: str) -> str:
+    """The merchant VAT header: DK or FI followed by 8 digits."""
+    if not isinstance(value, str) or not VAT_RE.match(value):
+        raise ValueError("must be DK or FI followed by 8 digits, e.g. DK12345678")
+    return value
+
+
+def check_system_version(value: str) -> str:
+    if not isinstance(value, str) or not SYSTEM_VERSION_RE.match(value):
+        raise ValueError("must be Major.Minor.Build, e.g. 1.2.1")
+    return value
+
+
+def check_merchant_brand_id(value: str) -> str:
+    if not isinstance(value, str) or not MERCHANT_BRAND_ID_RE.match(value):
+        raise ValueError("must be MPPOS, POSDK or POSFI followed by 5 characters, e.g. MPPOS12345")
+    return value
+
+
+def check_merchant_location_id(value: str) -> str:
+    check_text(value, max_length=5)
+    if len(value) != 5:
+        raise ValueError("must be exactly 5 characters, e.g. 00001")
+    return value
+
+
+def to_amount(value) -> Decimal:
+    """Parse an amount: a number > 0 in major units with at most 2 decimals."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("must be a number") from None
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount <= 0:
+        raise ValueError("must be greater than 0")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("must have at most 2 decimals")
+    if amount >= Decimal("1e12"):
+        raise ValueError("is too large")
+    return amount.quantize(Decimal("0.01"))
+
+
+def new_guid() -> str:
+    """A fresh lowercase GUID: idempotency keys, generated beacon ids."""
+    return str(uuid.uuid4())
