@@ -1,0 +1,57 @@
+"""HTTP transport: timeouts, retries with exponential backoff and jitter (API.md section 11.4).
+
+Network errors and 5xx answers are retried (2 retries by default, 5 at most),
+always re-sending the very same request, so a create call keeps its
+idempotency key. 4xx answers are never retried. The retry machinery is
+urllib3's ``Retry``, mounted on a requests session.
+"""
+
+import random
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+MAX_RETRIES_ALLOWED = 5
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class JitterRetry(Retry):
+    """urllib3 ``Retry`` whose backoff is exponential with full jitter.
+
+    Works with urllib3 1.26 (Odoo 18's pin) and 2.x alike.
+    """
+
+    jitter_random = random.random
+    backoff_cap = 2.0  # seconds; a class attribute because urllib3 rebuilds Retry objects
+
+    def get_backoff_time(self):
+        ceiling = min(super().get_backoff_time(), self.backoff_cap)
+        return ceiling * self.jitter_random() if ceiling > 0 else 0
+
+
+def retry_policy(max_retries=2, backoff_factor=0.2):
+    if not 0 <= max_retries <= MAX_RETRIES_ALLOWED:
+        raise ValueError(f"max_retries must be between 0 and {MAX_RETRIES_ALLOWED}")
+    retry = JitterRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        allowed_methods=None,  # every method: creates are protected by their idempotency key
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        raise_on_status=False,  # the last 5xx answer is returned and becomes a typed error
+        respect_retry_after_header=True,
+    )
+    return retry
+
+
+def make_session(max_retries=2, backoff_factor=0.2):
+    """A requests session whose every request is retried per the MobilePay rules."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry_policy(max_retries, backoff_factor))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
