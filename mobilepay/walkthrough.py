@@ -1,0 +1,135 @@
+"""A payment from start to refund against the emulator, in the terminal: the core's demo.
+
+    python -m mobilepay.walkthrough --emulator http://127.0.0.1:8765 [--auto]
+
+It registers a PoS (as the Odoo addon does for a register), prints its QR code,
+starts a payment and follows it as the server side would: the customer checks
+in and approves on the emulator's phone page (or, with ``--auto``, through the
+user-simulation API), the walkthrough captures, then refunds part of it.
+"""
+
+import argparse
+import sys
+import time
+from decimal import Decimal
+
+import qrcode
+
+from . import formats
+from .client import new_idempotency_key
+from .emulator.settings import EmulatorSettings
+from .provider import PaymentState, PosSpec, RefundState
+from .provider_v10 import make_provider
+
+DEMO_VAT = "DK90000028"
+DEMO_BRAND = "MPPOSCERT1"
+DEMO_LOCATION = "00001"
+CUSTOMER = "+4520031801"
+
+WORDS = {
+    PaymentState.WAITING_FOR_CUSTOMER: "waiting for the customer to scan the QR code",
+    PaymentState.CHECKED_IN: "customer checked in",
+    PaymentState.WAITING_FOR_APPROVAL: "waiting for the customer to approve in the app",
+    PaymentState.RESERVED: "approved: capturing",
+    PaymentState.CAPTURED: "paid",
+    PaymentState.CANCELLED_BY_CUSTOMER: "cancelled by the customer",
+    PaymentState.CANCELLED_BY_CASHIER: "cancelled by the cashier",
+    PaymentState.CANCELLED_BY_PROVIDER: "cancelled by MobilePay",
+    PaymentState.EXPIRED: "expired",
+}
+
+
+def say(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def follow_payment(provider, payment_id, timeout):
+    """Poll at pollDelayInMs (the client's poll gate waits) and print each new state."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        snapshot = provider.get_payment(payment_id)
+        if snapshot.state != last:
+            say(f"payment {snapshot.provider_status:<13} -> {WORDS[snapshot.state]}")
+            last = snapshot.state
+        if snapshot.state is PaymentState.RESERVED or snapshot.state.is_final:
+            return snapshot
+    return provider.get_payment(payment_id)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m mobilepay.walkthrough", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--emulator", default="http://127.0.0.1:8765", help="base URL of a running emulator")
+    parser.add_argument("--auto", action="store_true", help="play the customer too (user-simulation API)")
+    parser.add_argument("--amount", default="125.00", help="amount in DKK")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the customer")
+    args = parser.parse_args(argv)
+
+    defaults = EmulatorSettings()
+    provider = make_provider(
+        "emulator",
+        base_url=args.emulator,
+        client_id=defaults.demo_client_id,
+        client_secret=defaults.demo_client_secret,
+        merchant_vat=DEMO_VAT,
+    )
+    client = provider.client
+    say(provider.test_connection())
+    store = provider.resolve_store(DEMO_BRAND, DEMO_LOCATION)
+    say(f"store {store.name} ({store.address}) -> storeId {store.store_id}")
+    registration = provider.ensure_pos(
+        PosSpec(merchant_pos_id="walkthrough-register-1", name="Walkthrough register", store_id=store.store_id),
+        idempotency_key=new_idempotency_key(),
+    )
+    say(f"PoS {registration.pos_id} {'registered' if registration.created else 'found'}; "
+        f"beaconId {registration.beacon_id}")
+    code = qrcode.QRCode(border=2)
+    code.add_data(registration.qr_payload)
+    code.print_ascii(out=sys.stdout, invert=True)
+    say(f"QR payload: {registration.qr_payload}")
+    say(f"Play the customer: {args.emulator}/phone?beaconId={registration.beacon_id}")
+
+    # A payment left active by an earlier run blocks the PoS (1301): settle it first.
+    for leftover in provider.active_payments(registration.pos_id):
+        say(f"cancelling a payment left active by an earlier run ({leftover.payment_id})")
+        provider.cancel_payment(leftover.payment_id)
+
+    amount = formats.to_amount(args.amount)
+    key = new_idempotency_key()
+    say(f"idempotency key {key} stored; starting a payment of {amount} DKK")
+    payment_id = provider.start_payment(
+        pos_id=registration.pos_id, order_id=f"Walkthrough-{key[:8]}", amount=amount, currency="DKK",
+        idempotency_key=key,
+    )
+    if args.auto:
+        client.simulate_checkin(registration.beacon_id, CUSTOMER)
+        say(f"(auto) customer {CUSTOMER} checked in")
+        client.simulate_accept_payment(registration.beacon_id, CUSTOMER)
+        say("(auto) customer approved in the app")
+    snapshot = follow_payment(provider, payment_id, args.timeout)
+    if snapshot.state is not PaymentState.RESERVED:
+        say(f"the payment ended {WORDS[snapshot.state]}; nothing to capture")
+        if not snapshot.state.is_final:
+            provider.cancel_payment(payment_id)
+            say("cancelled it at MobilePay")
+        return 1
+    provider.capture_payment(payment_id, snapshot.amount)
+    snapshot = provider.get_payment(payment_id)
+    say(f"captured {snapshot.amount:.2f} DKK -> {WORDS[snapshot.state]}")
+
+    refund_amount = (snapshot.amount / 5).quantize(Decimal("0.01"))
+    refund_id = provider.start_refund(
+        payment_id=payment_id, refund_order_id=f"Refund-{key[:8]}", amount=refund_amount, currency="DKK",
+        idempotency_key=new_idempotency_key(),
+    )
+    refund = provider.get_refund(refund_id)
+    while refund.state is RefundState.PENDING:
+        refund = provider.get_refund(refund_id)
+    provider.capture_refund(refund_id)
+    refund = provider.get_refund(refund_id)
+    say(f"refunded {refund.amount:.2f} DKK -> refund {refund.provider_status}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs pos_mobilepay's main job.
+#
+#  - Without Odoo: starts the MobilePay v10 emulator, walks one payment through it in the
+#    terminal (register a PoS, show the QR, pay, capture, refund), then keeps the emulator
+#    and its customer-phone page running until Ctrl-C.
+#  - With an Odoo 18 installation ($ODOO_BIN, or odoo / odoo-bin on PATH): also creates the
+#    database pos_mobilepay_demo with the addon and its demo data (a MobilePay payment method
+#    in demo mode on the demo shop) on first use, and serves Odoo at http://127.0.0.1:8069.
+#
+# Environment: EMULATOR_PORT (8765), ODOO_PORT (8069), ODOO_DB (pos_mobilepay_demo),
+# ODOO_DB_ARGS (extra database options).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+emulator_port=${EMULATOR_PORT:-8765}
+emulator_url="http://127.0.0.1:$emulator_port"
+
+if [ ! -x .venv/bin/python ]; then
+  "${PYTHON:-python3}" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+.venv/bin/python -m mobilepay.emulator --port "$emulator_port" &
+emulator_pid=$!
+trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 50); do
+  if .venv/bin/python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+      "$emulator_url/integrator-authentication/.well-known/openid-configuration" 2>/dev/null; then
+    break
+  fi
+  sleep 0.2
+done
+
+odoo_bin=${ODOO_BIN:-$(command -v odoo || command -v odoo-bin || true)}
+if [ -z "$odoo_bin" ] || ! "$odoo_bin" --version 2>/dev/null | grep -q " 18.0"; then
+  echo
+  echo "No Odoo 18 found: running the core demo against the emulator."
+  .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto
+  echo
+  echo "The emulator keeps running at $emulator_url (customer phone page: $emulator_url/phone)."
+  echo "Take a payment yourself and play the customer on the phone page:"
+  echo "  .venv/bin/python -m mobilepay.walkthrough --emulator $emulator_url"
+  echo "Press Ctrl-C to stop."
+  wait "$emulator_pid"
+  exit 0
+fi
+
+odoo_python=$(head -n 1 "$odoo_bin" | sed -n 's/^#! *//p' | cut -d' ' -f1)
+"$odoo_python" -c "import pydantic" 2>/dev/null || "$odoo_python" -m pip install --quiet 'pydantic>=2.5,<3'
+addons=$(mktemp -d)
+ln -s "$repo" "$addons/pos_mobilepay"
+odoo_addons=$("$odoo_python" -c "
+import os, odoo
+root = os.path.dirname(os.path.abspath(odoo.__file__))
+print(','.join(p for p in (os.path.join(root, 'addons'), os.path.join(os.path.dirname(root), 'addons')) if os.path.isdir(p)))")
+db=${ODOO_DB:-pos_mobilepay_demo}
+# shellcheck disable=SC2086
+db_args=(${ODOO_DB_ARGS:-})
+common=(-d "$db" "${db_args[@]}" --addons-path="$addons,$odoo_addons")
+if ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
+  echo "Creating the database $db with point_of_sale and pos_mobilepay (about two minutes the first time)"
+  "$odoo_bin" "${common[@]}" -i pos_mobilepay --stop-after-init --log-level=warn
+fi
+"$odoo_bin" "${common[@]}" shell --no-http --log-level=warn <<PY >/dev/null
+env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", "$emulator_url")
+env.cr.commit()
+PY
+echo
+echo "Odoo with pos_mobilepay in demo mode: http://127.0.0.1:${ODOO_PORT:-8069}/odoo/point-of-sale (login admin / admin)"
+echo "Open the shop, pay with MobilePay, and play the customer at $emulator_url/phone"
+"$odoo_bin" "${common[@]}" --http-interface=127.0.0.1 --http-port="${ODOO_PORT:-8069}"
