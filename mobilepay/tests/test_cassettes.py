@@ -118,6 +118,13 @@ def setup(request, contract):
     return client, store
 
 
+def _cassette(name):
+    """The cassette ``name``: replayed, or recorded afresh (never appended to) in a record mode."""
+    if MODE:
+        (CASSETTES / name).unlink(missing_ok=True)
+    return recorder.use_cassette(name)
+
+
 def _register(client, store, merchant_pos_id):
     store_id = client.find_store_id(*store)
     for pos_id in client.find_pos_ids(merchant_pos_id=merchant_pos_id):
@@ -143,7 +150,7 @@ def _pay(client, pos, amount):
 
 def test_cassette_payment_capture(setup):
     client, store = setup
-    with recorder.use_cassette("payment_capture.yaml") as cassette:
+    with _cassette("payment_capture.yaml") as cassette:
         pos = _register(client, store, "cassette-pos-1")
         payment = _pay(client, pos, "42.00")
         assert payment.status is PaymentStatus.RESERVED
@@ -155,7 +162,7 @@ def test_cassette_payment_capture(setup):
 
 def test_cassette_refund(setup):
     client, store = setup
-    with recorder.use_cassette("refund.yaml") as cassette:
+    with _cassette("refund.yaml") as cassette:
         pos = _register(client, store, "cassette-pos-2")
         payment = _pay(client, pos, "80.00")
         client.capture_payment(payment.payment_id, payment.amount)
@@ -174,7 +181,7 @@ def test_cassette_refund(setup):
 
 def test_cassette_cancel(setup):
     client, store = setup
-    with recorder.use_cassette("cancel.yaml") as cassette:
+    with _cassette("cancel.yaml") as cassette:
         pos = _register(client, store, "cassette-pos-3")
         payment_id = client.initiate_payment(
             pos_id=pos.pos_id, order_id="Cassette-C", amount="10.00", currency_code="DKK",
