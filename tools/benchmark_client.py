@@ -1,0 +1,150 @@
+"""Benchmark: the client's overhead per call, and the emulator's throughput. Prints figures, asserts nothing.
+
+    .venv/bin/python tools/benchmark_client.py [--calls 1000] [--threads 4]
+
+The emulator runs in its own process (so it does not share the benchmark's GIL).
+Overhead per call = the client's ``get_pos`` (validation, headers, token cache, error
+mapping, pydantic parsing) minus a bare ``requests`` GET of the same URL with the
+same headers on the same kind of session.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mobilepay.auth import clear_token_cache  # noqa: E402
+from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key  # noqa: E402
+from mobilepay.emulator.settings import EmulatorSettings  # noqa: E402
+from mobilepay.environments import emulator as emulator_endpoints  # noqa: E402
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def start_emulator():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mobilepay.emulator", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/integrator-authentication/.well-known/openid-configuration", timeout=0.5)
+            return process, base
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the emulator did not start")
+
+
+def timed(call, count):
+    durations = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def describe(label, durations):
+    print(
+        f"{label:<34} median {statistics.median(durations):7.3f} ms   p95 {percentile(durations, 0.95):7.3f} ms"
+        f"   (n={len(durations)})"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    process, base = start_emulator()
+    try:
+        defaults = EmulatorSettings()
+        clear_token_cache()
+        client = MobilePayPosClient(
+            ClientConfig(
+                endpoints=emulator_endpoints(base),
+                client_id=defaults.demo_client_id,
+                client_secret=defaults.demo_client_secret,
+                merchant_vat="DK90000028",
+            )
+        )
+        store_id = client.find_store_id("MPPOSCERT1", "00001")
+        pos_id = client.create_pos(
+            merchant_pos_id=f"bench-{os.getpid()}", store_id=store_id, name="Bench", idempotency_key=new_idempotency_key()
+        )
+        url = f"{client.config.endpoints.api_base}/pointofsales/{pos_id}"
+        headers = client._headers(client.get_access_token())
+        bare = requests.Session()
+
+        timed(lambda: bare.get(url, headers=headers, timeout=2), 50)  # warm-up
+        timed(lambda: client.get_pos(pos_id), 50)
+        raw = timed(lambda: bare.get(url, headers=headers, timeout=2).json(), args.calls)
+        typed = timed(lambda: client.get_pos(pos_id), args.calls)
+
+        print(f"Client overhead against the emulator ({args.calls} calls each, one thread)")
+        describe("bare requests GET + json()", raw)
+        describe("client.get_pos (typed)", typed)
+        print(
+            f"{'overhead per call':<34} median {statistics.median(typed) - statistics.median(raw):7.3f} ms"
+            f"   p95 {percentile(typed, 0.95) - percentile(raw, 0.95):7.3f} ms"
+        )
+
+        def cycle():
+            payment_id = client.initiate_payment(
+                pos_id=pos_id, order_id="bench", amount="10.00", currency_code="DKK",
+                idempotency_key=new_idempotency_key(),
+            )
+            client.cancel_payment(payment_id)
+
+        describe("initiate + cancel payment (2 calls)", timed(cycle, max(args.calls // 10, 50)))
+
+        per_thread = args.calls * 2 // args.threads
+        errors = []
+
+        def hammer():
+            session = requests.Session()
+            for _ in range(per_thread):
+                if session.get(url, headers=headers, timeout=5).status_code != 200:
+                    errors.append(1)
+
+        workers = [threading.Thread(target=hammer) for _ in range(args.threads)]
+        start = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - start
+        total = per_thread * args.threads
+        print(
+            f"Emulator throughput: {total / elapsed:,.0f} GET requests/s "
+            f"({total} requests, {args.threads} client threads, {len(errors)} errors, {os.cpu_count()} cores)"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    main()
