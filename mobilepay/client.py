@@ -228,9 +228,8 @@ class MobilePayPosClient:
     def _poll(self, key, method, path):
         """A polling GET: wait for the last pollDelayInMs, then remember the new one."""
         self.poll_gate.wait(key)
-        sent_at = self.poll_gate.clock()
         answer = self._call(method, path)
-        self.poll_gate.record(key, answer.get("pollDelayInMs"), sent_at=sent_at)
+        self.poll_gate.record(key, answer.get("pollDelayInMs"))
         return answer
 
     @staticmethod

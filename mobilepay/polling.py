@@ -41,15 +41,13 @@ class PollGate:
             self.sleep(delay)
         return delay
 
-    def record(self, key, poll_delay_ms, sent_at=None):
-        """Note an answer: ``key`` may be polled ``poll_delay_ms`` after the request was sent.
+    def record(self, key, poll_delay_ms):
+        """Note an answer that just arrived: ``key`` may be polled again ``poll_delay_ms`` from now.
 
-        Counting from when the answer arrived would be safe too; counting from
-        ``sent_at`` (when given) matches the server's view more closely. The
-        later of the two is kept so a slow answer never shortens the delay.
+        API.md 11.3: wait at least pollDelayInMs after a response. A later
+        moment already recorded is kept, so a shorter delay never cuts a wait.
         """
-        start = self.clock() if sent_at is None else sent_at
-        not_before = start + max(int(poll_delay_ms or 0), 0) / 1000.0
+        not_before = self.clock() + max(int(poll_delay_ms or 0), 0) / 1000.0
         with self._lock:
             self._not_before[key] = max(not_before, self._not_before.get(key, 0.0))
 

@@ -92,7 +92,10 @@ def main():
         )
         store_id = client.find_store_id("MPPOSCERT1", "00001")
         pos_id = client.create_pos(
-            merchant_pos_id=f"bench-{os.getpid()}", store_id=store_id, name="Bench", idempotency_key=new_idempotency_key()
+            merchant_pos_id=f"bench-{os.getpid()}",
+            store_id=store_id,
+            name="Bench",
+            idempotency_key=new_idempotency_key(),
         )
         url = f"{client.config.endpoints.api_base}/pointofsales/{pos_id}"
         headers = client._headers(client.get_access_token())

@@ -130,7 +130,10 @@ def _register(client, store, merchant_pos_id):
     for pos_id in client.find_pos_ids(merchant_pos_id=merchant_pos_id):
         client.delete_pos(pos_id)
     pos_id = client.create_pos(
-        merchant_pos_id=merchant_pos_id, store_id=store_id, name="Cassette register", idempotency_key=new_idempotency_key()
+        merchant_pos_id=merchant_pos_id,
+        store_id=store_id,
+        name="Cassette register",
+        idempotency_key=new_idempotency_key(),
     )
     return client.get_pos(pos_id)
 

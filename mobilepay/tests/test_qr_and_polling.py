@@ -31,8 +31,9 @@ def test_svg_and_png_render():
 
 
 def test_png_decodes_back_to_the_payload_size():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     image = Image.open(io.BytesIO(qr.qr_png("mobilepaypos://pos?id=123456789012345&source=qr", box_size=4)))
     assert image.size[0] == image.size[1] and image.size[0] >= 21 * 4
