@@ -1,0 +1,62 @@
+"""Errors the emulator answers with, as exceptions raised by the business logic."""
+
+from ..errors import ERROR_CODES
+from ..formats import check_guid
+
+# [Unconfirmed] The user-simulation endpoints document only 200, 401 and 500, so
+# the emulator refuses a simulated customer action with HTTP 500 and one of these
+# codes from the "internal error" range (2000-2999).
+SIMULATION_ERROR_CODES = {
+    "2001": "No active point of sale has this beaconId",
+    "2002": "Unknown test user (see the sandbox test users)",
+    "2003": "There is no payment on this point of sale that the user can act on",
+    "2004": "Check-in refused: the point of sale requires a payment before check-in",
+    "2005": "The payment's restrictions do not allow this user's card type",
+    "2006": "The payment was issued to another user",
+    "2007": "Invalid user simulation request",
+}
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status plus a MobilePay error code (or none, e.g. a bare 404)."""
+
+    def __init__(self, code=None, status=None, message=None):
+        if code is not None:
+            code = str(code)
+            if status is None:
+                status = ERROR_CODES.get(code, (500, None))[0]
+            if message is None:
+                message = ERROR_CODES.get(code, (None, None))[1] or SIMULATION_ERROR_CODES.get(code)
+        self.code = code
+        self.status = status or 500
+        self.message = message
+        super().__init__(f"{self.status} {code or ''} {message or ''}".strip())
+
+
+class NotFound(ApiError):
+    """404 without a MobilePay code (the spec documents no body)."""
+
+    def __init__(self, message="Not found", code=None):
+        super().__init__(code=code, status=404, message=message)
+
+
+class Unauthorized(ApiError):
+    def __init__(self, message="The access token is missing, invalid or expired"):
+        super().__init__(code=None, status=401, message=message)
+
+
+class SimulationError(ApiError):
+    def __init__(self, code, message=None):
+        super().__init__(code=code, status=500, message=message or SIMULATION_ERROR_CODES[code])
+
+
+class ControlError(Exception):
+    """A test control (Python or /emulator/... endpoint) could not be carried out."""
+
+
+def path_guid(value, what, code=None):
+    """The GUID of a path segment (lower-cased); a segment that is no GUID names nothing: 404."""
+    try:
+        return check_guid(value)
+    except ValueError:
+        raise NotFound(f"{what} not found", code=code) from None

@@ -1,0 +1,154 @@
+"""The emulator's WSGI application: fault injection, routing, error mapping, request log."""
+
+import logging
+import socket
+import time
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request
+
+from .. import formats
+from . import (
+    auth_endpoints,
+    control_endpoints,
+    payment_endpoints,
+    phone_page,
+    refund_endpoints,
+    store_pos_endpoints,
+    usersim_endpoints,
+)
+from .api_errors import ApiError, ControlError
+from .bodies import parse_body
+from .headers import CORRELATION_HEADER, authenticate, idempotency_key
+from .idempotency import body_fingerprint
+from .responses import empty_response, error_response, json_response
+
+_logger = logging.getLogger("mobilepay.emulator")
+
+REFUNDS_PREFIX = "/pos/v10/refunds"
+# Test controls and the phone page are never hit by injected faults.
+FAULT_FREE_PREFIXES = ("/emulator/", "/phone")
+
+IDEMPOTENT_REPLAY_HEADER = "X-Emulator-Idempotent-Replay"
+
+
+class Call:
+    """One request being handled, with the helpers the endpoint functions share."""
+
+    def __init__(self, app, request, correlation_id):
+        self.app = app
+        self.emulator = app.emulator
+        self.state = app.emulator.state
+        self.request = request
+        self.correlation_id = correlation_id
+
+    @property
+    def settings(self):
+        return self.state.settings
+
+    def context(self):
+        return authenticate(self.request, self.state, self.emulator.tokens, self.correlation_id)
+
+    def body(self, model):
+        return parse_body(model, self.request.get_data(), self.settings.strict_unknown_properties)
+
+    def query(self, name):
+        value = self.request.args.get(name)
+        return None if value is None or value == "" else value
+
+    def error(self, error):
+        return error_response(error, self.correlation_id, with_origin=self.request.path.startswith(REFUNDS_PREFIX))
+
+    def idempotent(self, ctx, endpoint, produce):
+        """Run a create POST once per idempotency key; replay its answer for identical retries.
+
+        ``produce(now)`` returns the JSON body of the 200 answer or raises ApiError."""
+        key = idempotency_key(self.request)
+        fingerprint = body_fingerprint(self.request.get_data())
+        scope = (ctx.client_id, ctx.merchant_vat, endpoint, key)
+        with self.state.transaction() as now:
+            stored = self.state.idempotency.lookup(scope, fingerprint)
+            if stored is not None:
+                response = json_response({}, status=stored.status)
+                response.set_data(stored.body)
+                response.headers[IDEMPOTENT_REPLAY_HEADER] = "true"
+                return response
+            try:
+                response = json_response(produce(now))
+            except ApiError as error:
+                response = self.error(error)
+            self.state.idempotency.remember(scope, fingerprint, response.status_code, response.get_data(),
+                                            response.content_type, now)
+            return response
+
+    def polled(self, ctx, kind, resource_id):
+        """Count an early poll of this resource (before handling the GET)."""
+        self.emulator.polls.arrived(ctx.client_id, kind, resource_id)
+
+    def answered_poll(self, ctx, kind, resource_id, delay_ms):
+        self.emulator.polls.answered(ctx.client_id, kind, resource_id, delay_ms)
+
+
+class EmulatorApp:
+    def __init__(self, emulator):
+        self.emulator = emulator
+        rules = []
+        for module in (auth_endpoints, store_pos_endpoints, payment_endpoints, refund_endpoints,
+                       usersim_endpoints, control_endpoints, phone_page):
+            rules.extend(module.rules())
+        self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        method, path = request.method, request.path
+        correlation_id = request.headers.get(CORRELATION_HEADER) or formats.new_guid()
+        fault = None
+        if not path.startswith(FAULT_FREE_PREFIXES):
+            fault = self.emulator.faults.take(method, path)
+        if fault is not None and fault.kind == "latency":
+            time.sleep(fault.latency_ms / 1000.0)
+        if fault is not None and fault.kind == "drop_before":
+            self.emulator.log_request(method, path, None)
+            _drop_connection(environ)
+        if fault is not None and fault.kind == "status":
+            error = ApiError("2000" if fault.status >= 500 else None, status=fault.status,
+                             message="Injected fault")
+            response = error_response(error, correlation_id, with_origin=path.startswith(REFUNDS_PREFIX))
+        else:
+            response = self.dispatch(request, correlation_id)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        self.emulator.log_request(method, path, response.status_code)
+        if fault is not None and fault.kind == "drop_after":
+            _drop_connection(environ)
+        return response(environ, start_response)
+
+    def dispatch(self, request, correlation_id):
+        call = Call(self, request, correlation_id)
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+            return endpoint(call, **values)
+        except ApiError as error:
+            return call.error(error)
+        except ControlError as error:
+            return json_response({"error": str(error)}, status=400)
+        except MethodNotAllowed:
+            return empty_response(405)
+        except HTTPException as exc:
+            return empty_response(exc.code or 404)
+        except Exception:
+            _logger.exception("emulator error on %s %s", request.method, request.path)
+            return call.error(ApiError("2000", status=500, message="Internal error in the emulator"))
+
+
+def _drop_connection(environ):
+    """Close the connection without an answer (the client sees the connection end)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("connection-drop faults need the emulator's own HTTP server")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    raise ConnectionAbortedError("connection dropped by fault injection")

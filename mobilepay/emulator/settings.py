@@ -1,0 +1,71 @@
+"""Tunables of the MobilePay PoS v10 emulator (API.md section 15).
+
+Defaults follow the documented values; the ones no source confirms are marked
+[Unconfirmed] and can be changed per emulator (tests use small delays).
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+@dataclass
+class EmulatorSettings:
+    # pollDelayInMs returned by GET /payments/{id}, GET /pointofsales/{id}/checkin, GET /refunds/{id}
+    payment_poll_delay_ms: int = 1000
+    checkin_poll_delay_ms: int = 1000
+    refund_poll_delay_ms: int = 100
+    # A poll counts as early when it comes more than this many ms before the last pollDelayInMs ran out.
+    early_poll_tolerance_ms: int = 0
+
+    # Integrator Authentication: lifetime of an access token (expires_in).
+    token_expires_in_s: int = 3700
+
+    # Idempotency keys are kept at least this long (docs: "at least 24 h").
+    idempotency_retention_s: float = DAY
+
+    # Reserved -> ExpiredAndCancelled (P10).
+    reservation_lifetime_s: float = 7 * DAY
+    # Refund Reserved -> ExpiredAndCaptured (R6).
+    refund_auto_capture_s: float = DAY
+    # 1366: a payment can be refunded this long after its capture (30 days before 2022-07-26).
+    refund_window_s: float = 90 * DAY
+    # [Unconfirmed] Prepared/Paired/Initiated/IssuedToUser -> CancelledByMobilePay after this long without
+    # a state change (P13 inactivity timeout). None disables it.
+    inactivity_timeout_s: Optional[float] = 5 * 60
+    # [Unconfirmed] An unpaired check-in is forgotten after this long. None keeps it forever.
+    checkin_ttl_s: Optional[float] = 5 * 60
+    # Refund Initiated -> Reserved (R2) happens this long after the refund was created.
+    # None leaves refunds Initiated until a test control moves them.
+    refund_reservation_delay_s: Optional[float] = 0.2
+    # [Unconfirmed] loyaltyIds / customerReceiptToken stay null ("not looked up yet") this long after a
+    # check-in. 0 makes them available at once.
+    loyalty_lookup_delay_s: float = 0.0
+
+    # 1368: MobilePay balance of stores created without an explicit balance. None = unlimited.
+    default_store_balance: Optional[Decimal] = None
+
+    # Reject request bodies with properties the spec does not know (1099) instead of ignoring them.
+    strict_unknown_properties: bool = False
+    # Require the legacy X-IBM-Client-Id header (equal to the token's client id) on PoS API calls.
+    require_ibm_client_id: bool = False
+
+    # Section 13 check-in notification: retries after the first attempt when the answer is not 200.
+    notification_retries: int = 3
+    notification_retry_delay_s: float = 1.0
+    notification_timeout_s: float = 5.0
+    # callbackAlias -> URL, registered at start-up (and again after reset()).
+    callbacks: dict = field(default_factory=dict)
+
+    # Demo integrator seeded into every emulator.
+    demo_client_id: str = "2b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"
+    demo_client_secret: str = "emulator-demo-secret"
+
+    def copy(self) -> "EmulatorSettings":
+        clone = dataclasses.replace(self)
+        clone.callbacks = dict(self.callbacks)
+        return clone
