@@ -1,0 +1,138 @@
+"""Demo mode: the built-in MobilePay emulator as the payment service.
+
+With ``environment = demo`` the payment method talks to the emulator of the retired
+PoS API v10 (``mobilepay/emulator``) with the emulator's demo integrator, whatever
+credentials the form holds. Its URL is the system parameter
+``pos_mobilepay.emulator_url`` (default ``http://127.0.0.1:8765``).
+
+When nothing answers at a loopback URL, the emulator is started once as a detached
+process (``python -m mobilepay.emulator --host 127.0.0.1 --port <port>``, run from the
+addon's root with Odoo's own interpreter). Several workers may want it at the same
+moment: a file lock per port serialises them, and the one holding the lock checks
+again before it starts anything. Then every caller waits (a few seconds at most)
+until the emulator answers. Its output goes to ``pos_mobilepay_emulator_<port>.log``
+in the temporary directory.
+
+The emulator keeps its state in memory: several Odoo *servers* on one database must
+share one emulator, so give them a URL that is not loopback (and start the emulator
+there yourself); nothing is started automatically for such a URL.
+"""
+
+import fcntl
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import urlsplit
+
+_logger = logging.getLogger(__name__)
+
+URL_PARAMETER = "pos_mobilepay.emulator_url"
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+# The emulator seeds this integrator and this Danish store (mobilepay/emulator/state.py
+# and settings.py); tests check that these stay equal to the emulator's demo data.
+DEMO_CLIENT_ID = "2b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"
+DEMO_CLIENT_SECRET = "emulator-demo-secret"  # noqa: S105 - the emulator's public demo secret
+DEMO_MERCHANT_VAT = "DK90000028"
+DEMO_MERCHANT_BRAND_ID = "MPPOSCERT1"
+DEMO_MERCHANT_LOCATION_ID = "00001"
+
+ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+START_TIMEOUT_S = 15.0
+# A URL seen answering is not probed again for this long (per process).
+_ALIVE_CACHE_S = 5.0
+_alive_until = {}
+
+
+class EmulatorUnavailable(Exception):
+    """The demo emulator does not answer and could not be started."""
+
+
+def _host_port(url):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EmulatorUnavailable(f"{url!r} is not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname, port
+
+
+def is_listening(url, timeout=0.5):
+    """Whether something accepts TCP connections at the URL's host and port."""
+    host, port = _host_port(url)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_until_listening(url, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_listening(url, timeout=0.3):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def lock_path(port):
+    return os.path.join(tempfile.gettempdir(), f"pos_mobilepay_emulator_{port}.lock")
+
+
+def log_path(port):
+    return os.path.join(tempfile.gettempdir(), f"pos_mobilepay_emulator_{port}.log")
+
+
+def start_detached(port, host="127.0.0.1"):
+    """Start the emulator as a process of its own (it outlives this worker); returns the Popen."""
+    command = [sys.executable, "-m", "mobilepay.emulator", "--host", host, "--port", str(port)]
+    with open(log_path(port), "ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
+            command,
+            cwd=ADDON_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # detached: not killed with the worker, no terminal signals
+            close_fds=True,
+        )
+    _logger.info(
+        "MobilePay demo: started the emulator on %s:%s (pid %s, log %s)", host, port, process.pid, log_path(port)
+    )
+    return process
+
+
+def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S):
+    """Make sure the demo emulator answers at ``url``; start it when it is a free loopback port.
+
+    Returns the Popen of a process started by this call, else None. Raises
+    ``EmulatorUnavailable`` when it does not answer in the end.
+    """
+    now = time.monotonic()
+    if _alive_until.get(url, 0) > now:
+        return None
+    if is_listening(url):
+        _alive_until[url] = now + _ALIVE_CACHE_S
+        return None
+    host, port = _host_port(url)
+    if not autostart or host not in LOOPBACK_HOSTS:
+        raise EmulatorUnavailable(f"the MobilePay emulator does not answer at {url}")
+    process = None
+    with open(lock_path(port), "a+") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # one starter per port on this machine
+        try:
+            if not is_listening(url):
+                process = start_detached(port, host="::1" if host == "::1" else "127.0.0.1")
+                if not _wait_until_listening(url, timeout):
+                    raise EmulatorUnavailable(
+                        f"the MobilePay emulator was started but does not answer at {url} (see {log_path(port)})"
+                    )
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    _alive_until[url] = time.monotonic() + _ALIVE_CACHE_S
+    return process

@@ -1,0 +1,315 @@
+import logging
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+from .mobilepay_states import (
+    CAPTURED,
+    FAILED,
+    FINAL_STATES,
+    NEW,
+    REFUND_COUNTING_STATES,
+    STATE_SELECTION,
+)
+
+_logger = logging.getLogger(__name__)
+
+# What the POS may learn through the bus: ids and states, nothing else.
+PUSH_FIELDS = ("reference", "line_uuid", "kind", "state", "is_final", "paid")
+MIN_POLL_AFTER_MS = 1000
+
+
+def utcnow():
+    """Now, naive UTC with microseconds (Odoo's Datetime.now() drops them; poll delays need them)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class PosMobilepayTransaction(models.Model):
+    """A MobilePay payment or refund started from the POS, with what we know and what we want of it."""
+
+    _name = "pos.mobilepay.transaction"
+    _description = "MobilePay Transaction"
+    _order = "id desc"
+    _rec_name = "reference"
+    _check_company_auto = True
+
+    reference = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        default=lambda self: str(uuid.uuid4()),
+        help="Our own reference: what the POS correlates answers by.",
+    )
+    kind = fields.Selection(
+        selection=[("payment", "Payment"), ("refund", "Refund")], required=True, readonly=True, default="payment"
+    )
+    config_id = fields.Many2one(
+        "pos.config",
+        string="Point of Sale",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    session_id = fields.Many2one(
+        "pos.session", string="Session", readonly=True, index=True, ondelete="set null", check_company=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    payment_method_id = fields.Many2one(
+        "pos.payment.method",
+        string="Payment Method",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    registration_id = fields.Many2one(
+        "pos.mobilepay.registration", string="MobilePay PoS", readonly=True, ondelete="set null", index=True
+    )
+    line_uuid = fields.Char(string="Payment Line", readonly=True, index=True, copy=False)
+    order_uuid = fields.Char(string="Order UUID", readonly=True, index=True, copy=False)
+    order_name = fields.Char(string="Order", readonly=True, copy=False)
+    provider_order_id = fields.Char(string="MobilePay Order ID", readonly=True, copy=False)
+    provider_payment_id = fields.Char(string="MobilePay Payment ID", readonly=True, index=True, copy=False)
+    provider_refund_id = fields.Char(string="MobilePay Refund ID", readonly=True, index=True, copy=False)
+    refunded_transaction_id = fields.Many2one(
+        "pos.mobilepay.transaction", string="Refunded Payment", readonly=True, index=True, ondelete="restrict"
+    )
+    refund_ids = fields.One2many("pos.mobilepay.transaction", "refunded_transaction_id", string="Refunds")
+    idempotency_key = fields.Char(
+        readonly=True, copy=False, help="Key of the create call, committed before the call was made."
+    )
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    captured_amount = fields.Monetary(readonly=True, currency_field="currency_id", copy=False)
+    refunded_amount = fields.Monetary(
+        compute="_compute_refunded_amount",
+        currency_field="currency_id",
+        help="Refunds that are done or on their way.",
+    )
+    state = fields.Selection(
+        selection=STATE_SELECTION, required=True, default=NEW, readonly=True, index=True, copy=False
+    )
+    is_final = fields.Boolean(compute="_compute_is_final", store=True, index=True)
+    provider_status = fields.Char(string="MobilePay Status", readonly=True, copy=False)
+    intent = fields.Selection(
+        selection=[("capture", "Capture"), ("cancel", "Cancel")],
+        required=True,
+        default="capture",
+        readonly=True,
+        help="What we want done with the money once it is reserved; recorded before we act on it.",
+    )
+    next_poll_at = fields.Datetime(
+        string="Next Poll",
+        readonly=True,
+        index=True,
+        copy=False,
+        help="MobilePay may not be polled about this transaction before then (pollDelayInMs).",
+    )
+    last_poll_at = fields.Datetime(string="Last Poll", readonly=True, copy=False)
+    poll_delay_ms = fields.Integer(readonly=True, copy=False)
+    state_changed_at = fields.Datetime(readonly=True, copy=False, default=lambda self: utcnow())
+    error_count = fields.Integer(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    event_ids = fields.One2many("pos.mobilepay.transaction.event", "transaction_id", string="History")
+
+    _sql_constraints = [
+        ("reference_uniq", "unique(reference)", "The reference of a MobilePay transaction must be unique."),
+        ("amount_positive", "CHECK(amount > 0)", "A MobilePay amount must be positive."),
+    ]
+
+    def init(self):
+        # One open transaction per POS line: two concurrent starts for the same line cannot both go through.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS pos_mobilepay_transaction_open_line_uniq
+                ON pos_mobilepay_transaction (config_id, kind, line_uuid)
+             WHERE NOT is_final AND line_uuid IS NOT NULL
+            """
+        )
+
+    @api.depends("state")
+    def _compute_is_final(self):
+        for transaction in self:
+            transaction.is_final = transaction.state in FINAL_STATES
+
+    @api.depends("refund_ids.state", "refund_ids.amount")
+    def _compute_refunded_amount(self):
+        for transaction in self:
+            transaction.refunded_amount = sum(
+                transaction.refund_ids.filtered(lambda r: r.state in REFUND_COUNTING_STATES).mapped("amount")
+            )
+
+    @api.depends("reference", "order_name", "kind")
+    def _compute_display_name(self):
+        for transaction in self:
+            label = _("Refund") if transaction.kind == "refund" else _("Payment")
+            transaction.display_name = f"{label} {transaction.order_name or transaction.reference}"
+
+    # ------------------------------------------------------------------ cursors
+
+    @contextmanager
+    def _mobilepay_own_cursor(self):
+        """A cursor of our own that commits by itself (at the end, and wherever we commit on purpose).
+
+        Used where something must be durable before an HTTP call (an idempotency key, an
+        intent). It runs READ COMMITTED, so that row locks simply serialise workers and
+        servers instead of failing with serialisation errors. In tests (registry in test
+        mode) it is a test cursor on the test transaction: commits become savepoints.
+        The caller's cursor cannot see what is written here (its snapshot is older):
+        build answers from the yielded environment.
+        """
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            if not self.env.registry.in_test_mode():
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            yield self.env(cr=cr, context=dict(self.env.context, mobilepay_own_cursor=True))
+        self.env.invalidate_all()
+
+    def _mobilepay_commit(self):
+        """Commit when working in our own cursor (never a request's or a test's cursor)."""
+        if self.env.context.get("mobilepay_own_cursor"):
+            self.env.cr.commit()  # pylint: disable=invalid-commit - our own cursor, never a request's
+
+    def _mobilepay_lock(self, wait=True):
+        """Lock this row for the rest of the transaction; False when another worker holds it (wait=False)."""
+        self.ensure_one()
+        suffix = "" if wait else " SKIP LOCKED"
+        self.env.cr.execute(
+            f"SELECT id FROM pos_mobilepay_transaction WHERE id = %s FOR UPDATE{suffix}",  # noqa: S608
+            (self.id,),
+        )
+        locked = bool(self.env.cr.fetchone())
+        if locked:
+            self.invalidate_recordset()
+        return locked
+
+    # ------------------------------------------------------------------ history and notifications
+
+    def _mobilepay_log(self, message, level=logging.INFO):
+        """Add a line to the history (and to the server log)."""
+        for transaction in self:
+            self.env["pos.mobilepay.transaction.event"].sudo().create(
+                {
+                    "transaction_id": transaction.id,
+                    "message": message,
+                    "state": transaction.state,
+                    "provider_status": transaction.provider_status,
+                }
+            )
+            _logger.log(level, "MobilePay %s %s: %s", transaction.kind, transaction.reference, message)
+
+    def _mobilepay_set_state(self, state, provider_status=None, message=None):
+        """Move to ``state`` (history, push to the POS); returns whether it changed."""
+        self.ensure_one()
+        values = {}
+        if provider_status and provider_status != self.provider_status:
+            values["provider_status"] = provider_status
+        changed = state != self.state
+        if changed:
+            values.update(state=state, state_changed_at=utcnow())
+        if values:
+            self.sudo().write(values)
+        if changed:
+            self._mobilepay_log(message or _("State: %(state)s.", state=self._mobilepay_state_label()))
+            self._mobilepay_push()
+        return changed
+
+    def _mobilepay_state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env)).get(self.state, self.state)
+
+    def _mobilepay_push_payload(self):
+        status = self._mobilepay_status()
+        return {key: status[key] for key in PUSH_FIELDS}
+
+    def _mobilepay_push(self):
+        """Tell the POS (bus, private channel of its config) that the state changed."""
+        for transaction in self:
+            transaction.config_id.sudo()._notify("MOBILEPAY_STATE", transaction._mobilepay_push_payload())
+
+    # ------------------------------------------------------------------ answers for the POS
+
+    def _mobilepay_reason(self):
+        """Why a transaction ended without money moving (or what went wrong), for the cashier."""
+        self.ensure_one()
+        refund = self.kind == "refund"
+        reasons = {
+            "cancelled_by_customer": _("The customer declined the payment in the MobilePay app."),
+            "cancelled_by_cashier": _("The refund was cancelled.") if refund else _("The payment was cancelled."),
+            "cancelled_by_provider": _("MobilePay could not carry out the refund.")
+            if refund
+            else _("MobilePay cancelled the payment (it timed out or the card was declined)."),
+            "expired": _("The reservation expired before the payment was captured."),
+        }
+        if self.state == FAILED:
+            return self.last_error or _("The MobilePay transaction could not be started.")
+        if self.state in reasons:
+            return reasons[self.state]
+        if not self.is_final and self.last_error:
+            return self.last_error
+        return False
+
+    def _mobilepay_poll_after_ms(self):
+        """When the POS should ask again (ms); 0 once final."""
+        self.ensure_one()
+        if self.is_final:
+            return 0
+        if not self.next_poll_at:
+            return MIN_POLL_AFTER_MS
+        delta = (self.next_poll_at - utcnow()).total_seconds() * 1000
+        return max(MIN_POLL_AFTER_MS, int(delta) + 200)
+
+    def _mobilepay_status(self):
+        """The status dict of the RPC contract (see pos_payment_method_pos_api)."""
+        self.ensure_one()
+        transaction_id = self.provider_refund_id if self.kind == "refund" else self.provider_payment_id
+        return {
+            "reference": self.reference,
+            "kind": self.kind,
+            "line_uuid": self.line_uuid or False,
+            "state": self.state,
+            "provider_status": self.provider_status or False,
+            "is_final": self.state in FINAL_STATES,
+            "paid": self.state == CAPTURED,
+            "reason": self._mobilepay_reason(),
+            "poll_after_ms": self._mobilepay_poll_after_ms(),
+            "transaction_id": transaction_id or False,
+            "amount": self.amount,
+            "currency": self.currency_id.name,
+        }
+
+    # ------------------------------------------------------------------ back office buttons
+
+    def _mobilepay_check_manager(self):
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(_("Only Point of Sale administrators can act on MobilePay transactions."))
+
+    def action_mobilepay_capture(self):
+        self._mobilepay_check_manager()
+        for transaction in self.sudo():
+            if transaction.intent != "capture":
+                transaction.write({"intent": "capture"})
+                transaction._mobilepay_log(_("Capture asked by %(user)s.", user=self.env.user.name))
+            transaction._mobilepay_process()
+        return True
+
+    def action_mobilepay_cancel(self):
+        self._mobilepay_check_manager()
+        for transaction in self.sudo():
+            if transaction.intent != "cancel":
+                transaction.write({"intent": "cancel"})
+                transaction._mobilepay_log(_("Cancel asked by %(user)s.", user=self.env.user.name))
+            transaction._mobilepay_process()
+        return True
+
+    def action_mobilepay_poll(self):
+        self._mobilepay_check_manager()
+        self.sudo()._mobilepay_process()
+        return True

@@ -1,0 +1,298 @@
+"""Starting MobilePay transactions for the POS: the create calls and their recoveries.
+
+Called by the RPC methods of ``pos.payment.method`` (pos_payment_method_pos_api.py) in a
+cursor of their own, so that each ``_mobilepay_commit()`` makes the idempotency key (or
+intent) durable before the HTTP call that needs it.
+"""
+
+import time
+
+from odoo import _, models
+from odoo.exceptions import UserError
+
+from ..mobilepay import formats, qr
+from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.errors import (
+    PAYMENT_ALREADY_ACTIVE,
+    PAYMENT_TOO_OLD_TO_REFUND,
+    REFUND_AMOUNT_TOO_HIGH,
+    MobilePayConflict,
+    MobilePayError,
+)
+from .mobilepay_states import (
+    BLOCKING_PAYMENT_STATES,
+    CANCELLED_BY_CASHIER,
+    CAPTURED,
+    FAILED,
+    PENDING,
+    UNPAID_FINAL_STATES,
+)
+from .pos_mobilepay_transaction import utcnow
+from .pos_mobilepay_transaction_processing import to_decimal
+
+POS_NOT_FOUND = "1000"
+PAYMENT_NOT_CAPTURED = "1354"
+REFUND_CURRENCY_DIFFERS = "1365"
+STORE_BALANCE_TOO_LOW = "1368"
+OVERDUE_GRACE_S = 1.5
+MAX_POLL_GATE_WAIT_S = 2.0
+
+
+class PosMobilepayTransaction(models.Model):
+    _inherit = "pos.mobilepay.transaction"
+
+    # ------------------------------------------------------------------ lookups
+
+    def _mobilepay_for_line(self, config_id, kind, line_uuid):
+        """The line's transaction that is still running, or that took the money."""
+        return self.sudo().search(
+            [
+                ("config_id", "=", config_id),
+                ("kind", "=", kind),
+                ("line_uuid", "=", line_uuid),
+                ("state", "not in", list(UNPAID_FINAL_STATES)),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    def _mobilepay_resume_answer(self, request):
+        self.ensure_one()
+        if self.currency_id.compare_amounts(self.amount, request["amount"]) != 0:
+            raise UserError(
+                _(
+                    "A MobilePay %(kind)s of %(amount)s %(currency)s is already running for this line.",
+                    kind=self.kind,
+                    amount=self.amount,
+                    currency=self.currency_id.name,
+                )
+            )
+        return self._mobilepay_start_answer()
+
+    def _mobilepay_start_answer(self):
+        """The status dict plus what the POS shows while the customer pays (QR, beacon, demo phone)."""
+        self.ensure_one()
+        answer = self._mobilepay_status()
+        registration = self.registration_id
+        payload = registration.qr_payload if self.kind == "payment" else False
+        method = self.payment_method_id.sudo()
+        phone_url = False
+        if method.mobilepay_environment == "demo" and registration.beacon_id:
+            phone_url = f"{method._mobilepay_emulator_url()}/phone?beaconId={registration.beacon_id}"
+        answer.update(
+            {
+                "qr_payload": payload or False,
+                "qr_svg": qr.svg_data_uri(payload) if payload else False,
+                "beacon_id": registration.beacon_id or False,
+                "phone_url": phone_url,
+            }
+        )
+        return answer
+
+    def _mobilepay_refundable(self):
+        """What is left to refund on this captured payment."""
+        self.ensure_one()
+        if self.state != CAPTURED:
+            return 0.0
+        return self.currency_id.round((self.captured_amount or self.amount) - self.refunded_amount)
+
+    def _mobilepay_check_refundable(self, amount, currency):
+        self.ensure_one()
+        if self.state != CAPTURED:
+            raise UserError(_("The MobilePay payment was not captured, so it cannot be refunded."))
+        if currency != self.currency_id:
+            raise UserError(
+                _("A refund must be in the currency of the payment (%(currency)s).", currency=self.currency_id.name)
+            )
+        self.invalidate_recordset(["refunded_amount"])
+        refundable = self._mobilepay_refundable()
+        if currency.compare_amounts(amount, refundable) > 0:
+            raise UserError(
+                _(
+                    "At most %(refundable)s %(currency)s can still be refunded on this MobilePay payment "
+                    "(%(refunded)s of %(captured)s refunded already).",
+                    refundable=refundable,
+                    currency=currency.name,
+                    refunded=self.refunded_amount,
+                    captured=self.captured_amount or self.amount,
+                )
+            )
+
+    def _mobilepay_is_overdue(self):
+        """The poller should have looked at this transaction a while ago."""
+        self.ensure_one()
+        now = utcnow()
+        if not self._mobilepay_needs_step(now):
+            return False
+        if not self.next_poll_at:
+            return True
+        return (now - self.next_poll_at).total_seconds() >= OVERDUE_GRACE_S or (
+            self.next_poll_at <= now and not self.error_count and (self.intent == "cancel" or self.state == "reserved")
+        )
+
+    # ------------------------------------------------------------------ create calls
+
+    def _mobilepay_fail(self, message):
+        """The start did not go through: final, with the reason; committed before the error is raised."""
+        self.ensure_one()
+        self.write({"intent": "cancel", "last_error": message})
+        self._mobilepay_set_state(FAILED, message=message)
+        self._mobilepay_commit()
+        return UserError(message)
+
+    def _mobilepay_send_payment(self, provider, retried=False):
+        registration = self.registration_id
+        try:
+            payment_id = provider.start_payment(
+                pos_id=registration.pos_id,
+                order_id=self.provider_order_id,
+                amount=to_decimal(self.amount),
+                currency=self.currency_id.name,
+                idempotency_key=self.idempotency_key,
+                label=formats.clean_text(self.order_name or "") or None,
+            )
+        except MobilePayConflict as error:
+            if error.code == PAYMENT_ALREADY_ACTIVE and not retried:
+                return self._mobilepay_recover_active_payment(provider)
+            if error.code == POS_NOT_FOUND and not retried:
+                # The PoS vanished at MobilePay: register it again, then retry once with a new key.
+                self._mobilepay_log(_("MobilePay does not know the PoS any more: registering it again."))
+                try:
+                    registration.write({"state": "draft"})
+                    registration._mobilepay_sync(provider)
+                except MobilePayError as sync_error:
+                    raise self._mobilepay_fail(
+                        _("MobilePay could not register the Point of Sale: %(reason)s", reason=sync_error)
+                    ) from None
+                return self._mobilepay_retry_with_new_key(provider)
+            raise self._mobilepay_fail(_("MobilePay refused the payment: %(reason)s", reason=error)) from None
+        except MobilePayError as error:
+            raise self._mobilepay_fail(_("MobilePay did not start the payment: %(reason)s", reason=error)) from None
+        return self._mobilepay_created(payment_id=payment_id)
+
+    def _mobilepay_retry_with_new_key(self, provider):
+        self.write({"idempotency_key": new_idempotency_key()})
+        self._mobilepay_log(_("Retrying once with a new idempotency key."))
+        self._mobilepay_commit()  # the new key is durable before the call
+        return self._mobilepay_send_payment(provider, retried=True)
+
+    def _mobilepay_created(self, payment_id=None, refund_id=None):
+        """MobilePay accepted the create call: remember its id and let the poller follow."""
+        self._mobilepay_lock()
+        values = {"next_poll_at": utcnow(), "error_count": 0, "last_error": False}
+        if payment_id:
+            values["provider_payment_id"] = payment_id
+        if refund_id:
+            values["provider_refund_id"] = refund_id
+        self.write(values)
+        if refund_id:
+            self._mobilepay_set_state(PENDING, "Initiated", _("MobilePay refund %(id)s created.", id=refund_id))
+        else:
+            self._mobilepay_set_state(
+                "waiting_for_customer", "Initiated", _("MobilePay payment %(id)s created.", id=payment_id)
+            )
+        if self.intent == "cancel":
+            # The cashier cancelled while the create call was on its way.
+            self._mobilepay_process(wait_lock=True)
+        self._mobilepay_commit()
+        self._mobilepay_trigger_poller()
+        return self
+
+    def _mobilepay_recover_active_payment(self, provider):
+        """409/1301: resume the PoS's active payment if it is this line's, else cancel it and retry once."""
+        registration = self.registration_id
+        # Looking the active payments up polls each of them: not before our own rows allow it.
+        followed = self.search(
+            [
+                ("registration_id", "=", registration.id),
+                ("kind", "=", "payment"),
+                ("is_final", "=", False),
+                ("provider_payment_id", "!=", False),
+                ("next_poll_at", ">", utcnow()),
+            ]
+        )
+        if followed:
+            wait = (max(followed.mapped("next_poll_at")) - utcnow()).total_seconds()
+            time.sleep(min(max(wait, 0), MAX_POLL_GATE_WAIT_S))
+        try:
+            snapshots = provider.active_payments(registration.pos_id)
+        except MobilePayError as error:
+            raise self._mobilepay_fail(
+                _(
+                    "A payment is already running on this MobilePay PoS and could not be looked up: %(reason)s",
+                    reason=error,
+                )
+            ) from None
+        received_at = utcnow()
+        for snapshot in snapshots:
+            # What we just learnt counts as a poll of our rows (state and next poll time).
+            for other in self.search(
+                [("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment"), ("id", "!=", self.id)]
+            ):
+                other._mobilepay_lock()
+                if not other.is_final:
+                    other._mobilepay_apply_payment_snapshot(snapshot, received_at)
+        active = [s for s in snapshots if s.state.value in BLOCKING_PAYMENT_STATES]
+        for snapshot in active:
+            same_amount = (
+                snapshot.amount is not None
+                and self.currency_id.compare_amounts(float(snapshot.amount), self.amount) == 0
+            )
+            if snapshot.order_id == self.provider_order_id and same_amount:
+                self.write({"provider_payment_id": snapshot.payment_id})
+                self._mobilepay_log(
+                    _("Resumed payment %(id)s that MobilePay already had for this line.", id=snapshot.payment_id)
+                )
+                self._mobilepay_apply_payment_snapshot(snapshot, utcnow())
+                self._mobilepay_commit()
+                self._mobilepay_trigger_poller()
+                return self
+        for snapshot in active:
+            try:
+                provider.cancel_payment(snapshot.payment_id)
+            except MobilePayError as error:
+                raise self._mobilepay_fail(
+                    _("Another payment blocks this MobilePay PoS and could not be cancelled: %(reason)s", reason=error)
+                ) from None
+            self._mobilepay_log(
+                _(
+                    "Cancelled payment %(id)s that blocked the PoS (order %(order)s).",
+                    id=snapshot.payment_id,
+                    order=snapshot.order_id,
+                )
+            )
+            for other in self.search([("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment")]):
+                other._mobilepay_lock()
+                if not other.is_final:
+                    other.write({"intent": "cancel"})
+                    other._mobilepay_set_state(
+                        CANCELLED_BY_CASHIER,
+                        "CancelledByClient",
+                        _("Cancelled: another payment was started on the same PoS."),
+                    )
+        return self._mobilepay_retry_with_new_key(provider)
+
+    def _mobilepay_send_refund(self, provider):
+        try:
+            refund_id = provider.start_refund(
+                payment_id=self.refunded_transaction_id.provider_payment_id,
+                refund_order_id=self.provider_order_id,
+                amount=to_decimal(self.amount),
+                currency=self.currency_id.name,
+                idempotency_key=self.idempotency_key,
+            )
+        except MobilePayConflict as error:
+            messages = {
+                REFUND_AMOUNT_TOO_HIGH: _(
+                    "MobilePay refuses: the refund exceeds what is left to refund on the payment."
+                ),
+                PAYMENT_TOO_OLD_TO_REFUND: _("MobilePay refuses: the payment is too old to be refunded."),
+                STORE_BALANCE_TOO_LOW: _("MobilePay refuses: the store's MobilePay balance cannot cover the refund."),
+                PAYMENT_NOT_CAPTURED: _("MobilePay refuses: the payment is not captured."),
+                REFUND_CURRENCY_DIFFERS: _("MobilePay refuses: the refund currency differs from the payment's."),
+            }
+            message = messages.get(error.code) or _("MobilePay refused the refund: %(reason)s", reason=error)
+            raise self._mobilepay_fail(message) from None
+        except MobilePayError as error:
+            raise self._mobilepay_fail(_("MobilePay did not start the refund: %(reason)s", reason=error)) from None
+        return self._mobilepay_created(refund_id=refund_id)

@@ -1,0 +1,302 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config as odoo_config
+
+from ..mobilepay import formats
+from ..mobilepay.client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
+from ..mobilepay.errors import MobilePayError
+from ..mobilepay.provider_v10 import make_provider
+from . import mobilepay_demo
+
+_logger = logging.getLogger(__name__)
+
+# Fields that change which MobilePay account (or store) the method talks to: the PoS
+# registrations made with the old values must be made again.
+ACCOUNT_FIELDS = (
+    "mobilepay_environment",
+    "mobilepay_client_id",
+    "mobilepay_client_secret",
+    "mobilepay_api_key",
+    "mobilepay_merchant_vat",
+    "mobilepay_merchant_brand_id",
+    "mobilepay_merchant_location_id",
+)
+
+
+class PosPaymentMethod(models.Model):
+    _inherit = "pos.payment.method"
+
+    mobilepay_environment = fields.Selection(
+        selection=[
+            ("production", "Production"),
+            ("sandbox", "Sandbox"),
+            ("demo", "Demo (built-in emulator)"),
+        ],
+        string="MobilePay Environment",
+        default="demo",
+        help="Demo talks to the MobilePay emulator shipped with this module and needs no credentials.",
+    )
+    mobilepay_client_id = fields.Char(
+        string="MobilePay Client ID",
+        groups="base.group_system",
+        copy=False,
+        help="The integrator's client id (OAuth2 client credentials).",
+    )
+    mobilepay_client_secret = fields.Char(
+        string="MobilePay Client Secret",
+        groups="base.group_system",
+        copy=False,
+    )
+    mobilepay_api_key = fields.Char(
+        string="MobilePay API Key",
+        groups="base.group_system",
+        copy=False,
+        help="Sent as X-IBM-Client-Id. Leave empty to send the client id.",
+    )
+    mobilepay_merchant_vat = fields.Char(
+        string="Merchant VAT Number",
+        help="DK or FI followed by 8 digits, e.g. DK12345678.",
+    )
+    mobilepay_merchant_brand_id = fields.Char(
+        string="Merchant Brand ID",
+        help="MPPOS, POSDK or POSFI followed by 5 characters, e.g. MPPOS12345.",
+    )
+    mobilepay_merchant_location_id = fields.Char(
+        string="Merchant Location ID",
+        help="5 characters, e.g. 00001.",
+    )
+    mobilepay_store_id = fields.Char(
+        string="MobilePay Store ID",
+        readonly=True,
+        copy=False,
+        help="Resolved from the brand and location ids.",
+    )
+    mobilepay_store_name = fields.Char(string="MobilePay Store", readonly=True, copy=False)
+    mobilepay_system_name = fields.Char(string="Client System Name", default=DEFAULT_SYSTEM_NAME)
+    mobilepay_system_version = fields.Char(
+        string="Client System Version",
+        default=DEFAULT_SYSTEM_VERSION,
+        help="Major.Minor.Build, as certified with MobilePay.",
+    )
+    mobilepay_callback_alias = fields.Char(
+        string="Callback Alias",
+        help="Alias MobilePay gave for this database's notification URL (/pos_mobilepay/notification). "
+        "Optional: without it the POS follows payments by polling.",
+    )
+    mobilepay_phone_url = fields.Char(
+        string="Customer Phone Page",
+        compute="_compute_mobilepay_phone_url",
+        help="In demo mode, play the customer on this page of the emulator.",
+    )
+    mobilepay_registration_ids = fields.One2many(
+        "pos.mobilepay.registration", "payment_method_id", string="MobilePay Registrations"
+    )
+
+    # ------------------------------------------------------------------ standard hooks
+
+    def _get_payment_terminal_selection(self):
+        return super()._get_payment_terminal_selection() + [("mobilepay", "MobilePay")]
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # Only harmless fields: never a credential.
+        return super()._load_pos_data_fields(config_id) + ["mobilepay_environment"]
+
+    def _is_write_forbidden(self, fields):
+        # Technical fields we refresh while a session is open.
+        return super()._is_write_forbidden(fields - {"mobilepay_store_id", "mobilepay_store_name"})
+
+    @api.depends("mobilepay_environment", "use_payment_terminal")
+    def _compute_mobilepay_phone_url(self):
+        url = self.env["ir.config_parameter"].sudo().get_param(mobilepay_demo.URL_PARAMETER, mobilepay_demo.DEFAULT_URL)
+        for method in self:
+            is_demo = method.use_payment_terminal == "mobilepay" and method.mobilepay_environment == "demo"
+            method.mobilepay_phone_url = f"{url.rstrip('/')}/phone" if is_demo else False
+
+    @api.constrains(
+        "use_payment_terminal",
+        "mobilepay_environment",
+        "mobilepay_merchant_vat",
+        "mobilepay_merchant_brand_id",
+        "mobilepay_merchant_location_id",
+        "mobilepay_system_name",
+        "mobilepay_system_version",
+        "mobilepay_callback_alias",
+    )
+    def _check_mobilepay_settings(self):
+        checks = (
+            ("mobilepay_merchant_vat", formats.check_vat_number, _("Merchant VAT Number")),
+            ("mobilepay_merchant_brand_id", formats.check_merchant_brand_id, _("Merchant Brand ID")),
+            ("mobilepay_merchant_location_id", formats.check_merchant_location_id, _("Merchant Location ID")),
+            ("mobilepay_system_name", formats.check_text, _("Client System Name")),
+            ("mobilepay_system_version", formats.check_system_version, _("Client System Version")),
+            ("mobilepay_callback_alias", formats.check_text, _("Callback Alias")),
+        )
+        for method in self.filtered(lambda m: m.use_payment_terminal == "mobilepay"):
+            for field_name, check, label in checks:
+                value = method[field_name]
+                if not value:
+                    continue
+                try:
+                    check(value)
+                except ValueError as error:
+                    raise ValidationError(
+                        _("MobilePay: the %(field)s %(value)s %(problem)s.", field=label, value=value, problem=error)
+                    ) from None
+            if method.mobilepay_environment != "demo" and not method.journal_id:
+                raise ValidationError(_("A MobilePay payment method needs a bank journal."))
+
+    @api.onchange("use_payment_terminal")
+    def _onchange_use_payment_terminal(self):
+        result = super()._onchange_use_payment_terminal()
+        if self.use_payment_terminal == "mobilepay" and not self.mobilepay_environment:
+            self.mobilepay_environment = "demo"
+        return result
+
+    def write(self, vals):
+        account_changed = any(name in vals for name in ACCOUNT_FIELDS)
+        if account_changed and "mobilepay_store_id" not in vals:
+            vals = dict(vals, mobilepay_store_id=False, mobilepay_store_name=False)
+        result = super().write(vals)
+        registrations = self.sudo().mobilepay_registration_ids.filtered(
+            lambda r: r.state not in ("deleted", "to_delete")
+        )
+        if account_changed:
+            # Registered with another account or store: register again at the next session.
+            registrations.write({"state": "draft", "pos_id": False})
+        elif "mobilepay_callback_alias" in vals:
+            # Part of the PoS at MobilePay (immutable there): checked and re-created at the next sync.
+            registrations.filtered(lambda r: r.state == "registered").write({"state": "draft"})
+        if {"config_ids", "active", "use_payment_terminal", "payment_method_type"} & set(vals):
+            self.env["pos.mobilepay.registration"].sudo()._mobilepay_retire_unused(methods=self)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_mobilepay_registrations(self):
+        registrations = self.sudo().mobilepay_registration_ids.filtered(lambda r: r.pos_id and r.state != "deleted")
+        for registration in registrations:
+            registration._mobilepay_unregister(force=True)
+
+    # ------------------------------------------------------------------ talking to MobilePay
+
+    def _mobilepay_is_demo(self):
+        self.ensure_one()
+        return self.mobilepay_environment == "demo"
+
+    def _mobilepay_emulator_url(self):
+        url = self.env["ir.config_parameter"].sudo().get_param(mobilepay_demo.URL_PARAMETER, mobilepay_demo.DEFAULT_URL)
+        return (url or mobilepay_demo.DEFAULT_URL).rstrip("/")
+
+    def _mobilepay_ensure_emulator(self):
+        """Demo mode: make sure the emulator answers (start it when allowed, see mobilepay_demo)."""
+        url = self._mobilepay_emulator_url()
+        # Tests start their own emulator; they never leave a detached one behind unless they ask to.
+        autostart = not odoo_config["test_enable"] or self.env.context.get("mobilepay_emulator_autostart")
+        try:
+            mobilepay_demo.ensure_running(url, autostart=autostart)
+        except mobilepay_demo.EmulatorUnavailable as error:
+            raise UserError(_("The MobilePay demo emulator is not available: %(reason)s.", reason=error)) from None
+        return url
+
+    def _mobilepay_provider(self):
+        """The ``PaymentProvider`` of this method's MobilePay account (or of the demo emulator)."""
+        self.ensure_one()
+        method = self.sudo()
+        if method.use_payment_terminal != "mobilepay" and not method.mobilepay_registration_ids:
+            raise UserError(_("%(method)s is not a MobilePay payment method.", method=method.name))
+        try:
+            if method._mobilepay_is_demo():
+                return make_provider(
+                    "emulator",
+                    client_id=mobilepay_demo.DEMO_CLIENT_ID,
+                    client_secret=mobilepay_demo.DEMO_CLIENT_SECRET,
+                    merchant_vat=mobilepay_demo.DEMO_MERCHANT_VAT,
+                    base_url=method._mobilepay_ensure_emulator(),
+                    system_name=method.mobilepay_system_name,
+                    system_version=method.mobilepay_system_version,
+                )
+            return make_provider(
+                method.mobilepay_environment or "production",
+                client_id=method.mobilepay_client_id,
+                client_secret=method.mobilepay_client_secret,
+                merchant_vat=method.mobilepay_merchant_vat,
+                api_key=method.mobilepay_api_key,
+                system_name=method.mobilepay_system_name,
+                system_version=method.mobilepay_system_version,
+            )
+        except (MobilePayError, ValueError) as error:
+            raise UserError(
+                _("MobilePay is not set up correctly on %(method)s: %(reason)s", method=method.name, reason=error)
+            ) from None
+
+    def _mobilepay_store_ids(self):
+        """(merchantBrandId, merchantLocationId) of the store this method takes payments for."""
+        self.ensure_one()
+        if self._mobilepay_is_demo():
+            return mobilepay_demo.DEMO_MERCHANT_BRAND_ID, mobilepay_demo.DEMO_MERCHANT_LOCATION_ID
+        if not (self.mobilepay_merchant_brand_id and self.mobilepay_merchant_location_id):
+            raise UserError(_("Fill in the merchant brand id and location id of %(method)s first.", method=self.name))
+        return self.mobilepay_merchant_brand_id, self.mobilepay_merchant_location_id
+
+    def _mobilepay_resolve_store(self, provider=None):
+        """The MobilePay storeId of this method (resolved once, then kept)."""
+        self.ensure_one()
+        method = self.sudo()
+        if method.mobilepay_store_id:
+            return method.mobilepay_store_id
+        brand_id, location_id = method._mobilepay_store_ids()
+        store = (provider or method._mobilepay_provider()).resolve_store(brand_id, location_id)
+        method.write({"mobilepay_store_id": store.store_id, "mobilepay_store_name": store.name})
+        return store.store_id
+
+    def action_mobilepay_test_connection(self):
+        """Authenticate, find the store, and say what came out of it (a notification)."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise UserError(_("Only Point of Sale administrators can test the MobilePay connection."))
+        method = self.sudo()
+        try:
+            provider = method._mobilepay_provider()
+            summary = provider.test_connection()
+            brand_id, location_id = method._mobilepay_store_ids()
+            store = provider.resolve_store(brand_id, location_id)
+        except (MobilePayError, UserError) as error:
+            _logger.info("MobilePay connection test of payment method %s failed: %s", method.id, error)
+            return self._mobilepay_notification(
+                _("MobilePay connection failed"),
+                _("%(reason)s", reason=str(error)),
+                "danger",
+            )
+        method.write({"mobilepay_store_id": store.store_id, "mobilepay_store_name": store.name})
+        return self._mobilepay_notification(
+            _("MobilePay connection works"),
+            _(
+                "%(summary)s Store: %(store)s (%(brand)s), %(address)s.",
+                summary=summary,
+                store=store.name,
+                brand=store.brand_name,
+                address=store.address,
+            ),
+            "success",
+        )
+
+    @staticmethod
+    def _mobilepay_notification(title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+        }
+
+    def action_mobilepay_open_registrations(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("MobilePay Registrations"),
+            "res_model": "pos.mobilepay.registration",
+            "view_mode": "list,form",
+            "domain": [("payment_method_id", "=", self.id)],
+            "context": {"active_test": False},
+        }

@@ -1,0 +1,316 @@
+"""The RPC methods the POS calls, on ``pos.payment.method``.
+
+Called as ``this.pos.data.call("pos.payment.method", "<name>", [[method_id], payload])``.
+Only Point of Sale users may call them, for a session that is open, on a POS config
+they can read (company rules are checked as the user) that uses this payment method.
+
+* ``mobilepay_start_payment([id], {pos_session_id, line_uuid, order_uuid, order_name, amount})``
+  -> the status dict below plus ``qr_payload``, ``qr_svg`` (data URI), ``beacon_id``,
+  ``phone_url`` (demo mode only, else false). Idempotent on ``line_uuid``: while the
+  line's transaction is not final (or once it is captured) the same one comes back.
+* ``mobilepay_cancel_payment([id], reference)`` -> status dict (records the intent to
+  cancel first, then cancels at MobilePay; a captured payment stays captured).
+* ``mobilepay_payment_status([id], reference)`` -> status dict: ``reference``, ``kind``,
+  ``line_uuid``, ``state``, ``provider_status``, ``is_final``, ``paid`` (true only once
+  captured), ``reason``, ``poll_after_ms``, ``transaction_id`` (MobilePay's payment id,
+  or refund id for a refund), ``amount``, ``currency``. Polls MobilePay itself when the
+  poller is overdue (never before the stored next poll time).
+* ``mobilepay_start_refund([id], {pos_session_id, line_uuid, order_uuid, order_name, amount,
+  refunded_transaction_reference | refunded_order_uuid})`` -> status dict.
+"""
+
+import logging
+
+import psycopg2
+
+from odoo import _, models
+from odoo.exceptions import AccessError, UserError
+
+from ..mobilepay import formats
+from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.errors import BEACON_ALREADY_USED, MobilePayConflict, MobilePayError
+from .mobilepay_states import CAPTURED, NEW, SUPPORTED_CURRENCIES
+from .pos_mobilepay_transaction_processing import to_decimal
+
+_logger = logging.getLogger(__name__)
+
+MAX_ORDER_TEXT = 128
+
+
+class PosPaymentMethod(models.Model):
+    _inherit = "pos.payment.method"
+
+    # ------------------------------------------------------------------ RPC: payments
+
+    def mobilepay_start_payment(self, payload):
+        self._mobilepay_check_pos_user()
+        request = self._mobilepay_read_request(payload)
+        return self._mobilepay_start(request, "payment")
+
+    def mobilepay_cancel_payment(self, reference):
+        self._mobilepay_check_pos_user()
+        transaction = self._mobilepay_transaction_for_pos(reference)
+        with transaction._mobilepay_own_cursor() as env:
+            transaction = transaction.with_env(env).sudo()
+            transaction._mobilepay_lock()
+            if not transaction.is_final:
+                if transaction.intent != "cancel":
+                    transaction.write({"intent": "cancel", "error_count": 0})
+                    transaction._mobilepay_log(_("Cancel asked at the POS by %(user)s.", user=self.env.user.name))
+                    transaction._mobilepay_commit()  # the intent is durable before we act on it
+                if transaction.state != NEW:
+                    transaction._mobilepay_process(wait_lock=True)
+            return transaction._mobilepay_status()
+
+    def mobilepay_payment_status(self, reference):
+        self._mobilepay_check_pos_user()
+        transaction = self._mobilepay_transaction_for_pos(reference).sudo()
+        if transaction._mobilepay_is_overdue():
+            # The poller is late (or no cron runs): ask MobilePay now, then wake the poller up.
+            transaction._mobilepay_process()
+            transaction._mobilepay_trigger_poller()
+        return transaction._mobilepay_status()
+
+    # ------------------------------------------------------------------ RPC: refunds
+
+    def mobilepay_start_refund(self, payload):
+        self._mobilepay_check_pos_user()
+        request = self._mobilepay_read_request(payload)
+        reference = payload.get("refunded_transaction_reference")
+        order_uuid = payload.get("refunded_order_uuid")
+        if not (isinstance(reference, str) and reference) and not (isinstance(order_uuid, str) and order_uuid):
+            raise UserError(_("Say which MobilePay payment to refund (its reference or its order)."))
+        request["original"] = self._mobilepay_refunded_payment(reference, order_uuid, request)
+        return self._mobilepay_start(request, "refund")
+
+    # ------------------------------------------------------------------ checks
+
+    def _mobilepay_check_pos_user(self):
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessError(_("Only Point of Sale users can take MobilePay payments."))
+        self.ensure_one()
+        self.check_access("read")  # as the user: the company rules apply
+        if self.use_payment_terminal != "mobilepay":
+            raise UserError(_("%(method)s is not a MobilePay payment method.", method=self.name))
+
+    def _mobilepay_read_request(self, payload):
+        """Validate a start payload as the POS user; returns the values we work with."""
+        if not isinstance(payload, dict):
+            raise UserError(_("Invalid MobilePay request."))
+        session = self._mobilepay_open_session(payload.get("pos_session_id"))
+        config = session.config_id
+        currency = self._mobilepay_currency(config)
+        line_uuid = payload.get("line_uuid")
+        try:
+            formats.check_text(line_uuid)
+        except ValueError:
+            raise UserError(_("The payment line has no valid identifier.")) from None
+        order_uuid = payload.get("order_uuid")
+        order_name = payload.get("order_name") or ""
+        if not isinstance(order_uuid, str) or not order_uuid or len(order_uuid) > MAX_ORDER_TEXT:
+            raise UserError(_("The order has no valid identifier."))
+        if not isinstance(order_name, str) or len(order_name) > MAX_ORDER_TEXT:
+            raise UserError(_("The order name is not valid."))
+        amount = payload.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            raise UserError(_("The amount must be a number."))
+        amount = currency.round(amount)
+        if currency.compare_amounts(amount, 0) <= 0:
+            raise UserError(_("The amount to pay with MobilePay must be greater than zero."))
+        try:
+            to_decimal(amount)
+        except ValueError as error:
+            raise UserError(_("The amount %(amount)s is not valid: %(reason)s.", amount=amount, reason=error)) from None
+        return {
+            "session": session,
+            "config": config,
+            "currency": currency,
+            "line_uuid": line_uuid,
+            "order_uuid": order_uuid,
+            "order_name": order_name,
+            "amount": amount,
+        }
+
+    def _mobilepay_open_session(self, session_id):
+        try:
+            session_id = int(session_id)
+        except (TypeError, ValueError):
+            raise UserError(_("Unknown Point of Sale session.")) from None
+        session = self.env["pos.session"].browse(session_id).exists()
+        if not session:
+            raise UserError(_("Unknown Point of Sale session."))
+        session.check_access("read")
+        config = session.config_id
+        config.check_access("read")
+        if session.state != "opened":
+            raise UserError(_("The Point of Sale session %(session)s is not open.", session=session.name))
+        if self not in config.payment_method_ids:
+            raise UserError(_("%(method)s is not a payment method of %(pos)s.", method=self.name, pos=config.name))
+        return session
+
+    def _mobilepay_currency(self, config):
+        currency = config.currency_id
+        if currency.name not in SUPPORTED_CURRENCIES:
+            raise UserError(
+                _(
+                    "MobilePay takes payments in DKK or EUR only; %(pos)s works in %(currency)s.",
+                    pos=config.name,
+                    currency=currency.name,
+                )
+            )
+        journal_currency = self.journal_id.currency_id
+        if journal_currency and journal_currency != currency:
+            raise UserError(
+                _(
+                    "The journal of %(method)s is in %(journal)s, the Point of Sale in %(currency)s.",
+                    method=self.name,
+                    journal=journal_currency.name,
+                    currency=currency.name,
+                )
+            )
+        return currency
+
+    def _mobilepay_transaction_for_pos(self, reference):
+        """The transaction with this reference, if the POS user may see it (read as the user)."""
+        if not isinstance(reference, str) or not reference or len(reference) > MAX_ORDER_TEXT:
+            raise UserError(_("Unknown MobilePay transaction."))
+        transaction = self.env["pos.mobilepay.transaction"].search(
+            [("reference", "=", reference), ("payment_method_id", "=", self.id)], limit=1
+        )
+        if not transaction:
+            raise UserError(_("Unknown MobilePay transaction."))
+        transaction.config_id.check_access("read")
+        return transaction
+
+    def _mobilepay_refunded_payment(self, reference, order_uuid, request):
+        """The captured MobilePay payment a refund gives money back from (searched as the user)."""
+        Transaction = self.env["pos.mobilepay.transaction"]
+        domain = [("kind", "=", "payment"), ("payment_method_id", "=", self.id)]
+        if isinstance(reference, str) and reference:
+            candidates = Transaction.search(
+                domain + ["|", ("reference", "=", reference), ("provider_payment_id", "=", reference)]
+            )
+        else:
+            candidates = Transaction.search(domain + [("order_uuid", "=", order_uuid), ("state", "=", CAPTURED)])
+        if not candidates:
+            other = Transaction.search(
+                [
+                    ("kind", "=", "payment"),
+                    "|",
+                    ("reference", "=", reference or ""),
+                    ("order_uuid", "=", order_uuid or ""),
+                ],
+                limit=1,
+            )
+            if other:
+                raise UserError(
+                    _(
+                        "This order was paid with %(method)s: refund it with that payment method.",
+                        method=other.payment_method_id.name,
+                    )
+                )
+            raise UserError(_("No MobilePay payment of this order was found to refund."))
+        captured = candidates.filtered(lambda t: t.state == CAPTURED)
+        if not captured:
+            raise UserError(_("The MobilePay payment of this order was not captured, so it cannot be refunded."))
+        currency = request["currency"]
+        amount = request["amount"]
+        # Several MobilePay lines on the order: the first that can take the whole refund.
+        for transaction in captured.sorted("id"):
+            if currency.compare_amounts(transaction._mobilepay_refundable(), amount) >= 0:
+                return transaction
+        return max(captured, key=lambda t: t._mobilepay_refundable())
+
+    # ------------------------------------------------------------------ starting
+
+    def _mobilepay_start(self, request, kind):
+        """Create the transaction (its key committed), call MobilePay, answer the POS."""
+        self.ensure_one()
+        config = request["config"]
+        with self.env["pos.mobilepay.transaction"]._mobilepay_own_cursor() as env:
+            method = self.with_env(env).sudo()
+            Transaction = env["pos.mobilepay.transaction"].sudo()
+            # One start at a time per line (a double click, two tabs): the second one waits for
+            # the first one's row, then answers with it. Released at our first commit.
+            env.cr.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"pos_mobilepay:{config.id}:{kind}:{request['line_uuid']}"],
+            )
+            existing = Transaction._mobilepay_for_line(config.id, kind, request["line_uuid"])
+            if existing:
+                return existing._mobilepay_resume_answer(request)
+            provider = method._mobilepay_provider()
+            original = request.get("original") and request["original"].with_env(env).sudo()
+            if original:
+                original._mobilepay_lock()
+                original._mobilepay_check_refundable(request["amount"], request["currency"])
+                registration = original.registration_id
+            else:
+                registration = method._mobilepay_ready_registration(config.with_env(env), provider)
+            values = {
+                "kind": kind,
+                "config_id": config.id,
+                "session_id": request["session"].id,
+                "company_id": config.company_id.id,
+                "payment_method_id": method.id,
+                "registration_id": registration.id,
+                "line_uuid": request["line_uuid"],
+                "order_uuid": request["order_uuid"],
+                "order_name": request["order_name"],
+                "provider_order_id": request["line_uuid"],
+                "currency_id": request["currency"].id,
+                "amount": request["amount"],
+                "idempotency_key": new_idempotency_key(),
+            }
+            if original:
+                values.update(refunded_transaction_id=original.id, provider_payment_id=original.provider_payment_id)
+            try:
+                with env.cr.savepoint():
+                    transaction = Transaction.create(values)
+            except psycopg2.IntegrityError:
+                # The same line was started at the same moment by another request: answer with that one.
+                existing = Transaction._mobilepay_for_line(config.id, kind, request["line_uuid"])
+                if existing:
+                    return existing._mobilepay_resume_answer(request)
+                raise
+            transaction._mobilepay_log(
+                _(
+                    "Started from %(pos)s for %(amount)s %(currency)s (order %(order)s).",
+                    pos=config.name,
+                    amount=request["amount"],
+                    currency=request["currency"].name,
+                    order=request["order_name"] or request["order_uuid"],
+                )
+            )
+            transaction._mobilepay_commit()  # the idempotency key is durable before the call
+            if kind == "refund":
+                transaction._mobilepay_send_refund(provider)
+            else:
+                transaction._mobilepay_send_payment(provider)
+            return transaction._mobilepay_start_answer()
+
+    def _mobilepay_ready_registration(self, config, provider):
+        """This config's MobilePay PoS, registered (again) now if needed."""
+        registration = self.env["pos.mobilepay.registration"].sudo()._mobilepay_get_or_create(config, self)
+        self.env.cr.execute("SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,))
+        registration.invalidate_recordset()
+        if (
+            registration.state == "registered"
+            and registration.pos_id
+            and registration.environment == self.mobilepay_environment
+        ):
+            return registration
+        try:
+            registration._mobilepay_sync(provider)
+        except MobilePayError as error:
+            registration.write({"state": "error", "last_error": str(error)})
+            registration._mobilepay_commit()
+            if isinstance(error, MobilePayConflict) and error.code == BEACON_ALREADY_USED:
+                raise UserError(
+                    _("The beacon id of %(pos)s is already used by another MobilePay PoS.", pos=config.name)
+                ) from None
+            raise UserError(
+                _("MobilePay could not register %(pos)s: %(reason)s", pos=config.name, reason=error)
+            ) from None
+        registration._mobilepay_commit()
+        return registration

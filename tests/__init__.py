@@ -1,0 +1,8 @@
+from . import (
+    test_notification,
+    test_payment_flow,
+    test_recovery,
+    test_refunds,
+    test_security,
+    test_settings,
+)
