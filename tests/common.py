@@ -1,0 +1,183 @@
+"""Shared set-up of the backend tests: a Danish company, a MobilePay method in demo mode
+pointed at an emulator started for the test class (real HTTP), a POS config with an open
+session, POS users, and helpers to play the customer and to drive the poller."""
+
+import json
+import time
+import uuid
+
+from odoo import Command
+from odoo.tests.common import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from ..mobilepay.emulator import Emulator, EmulatorSettings
+from ..mobilepay.provider_v10 import make_provider
+from ..models import mobilepay_demo
+
+PHONE = "+4520031801"
+
+EMULATOR_SETTINGS = dict(
+    payment_poll_delay_ms=50,
+    checkin_poll_delay_ms=50,
+    refund_poll_delay_ms=20,
+    refund_reservation_delay_s=0.05,
+    notification_retry_delay_s=0.05,
+    notification_timeout_s=2.0,
+)
+
+
+class MobilePayCommon(AccountTestInvoicingHttpCommon):
+    # Extra values of the main MobilePay method (set before its session opens).
+    mobilepay_values = {}
+
+    @classmethod
+    def setup_independent_company(cls, **kwargs):
+        # MobilePay takes DKK or EUR: the test company works in DKK.
+        dkk = cls._enable_currency("DKK")
+        return super().setup_independent_company(currency_id=dkk.id, **kwargs)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emulator = Emulator(EmulatorSettings(**EMULATOR_SETTINGS)).start()
+        cls.addClassCleanup(cls.emulator.stop)
+        super().setUpClass()
+        cls.env.user.groups_id += cls.env.ref("point_of_sale.group_pos_manager")
+        cls.env["ir.config_parameter"].sudo().set_param(mobilepay_demo.URL_PARAMETER, cls.emulator.base_url)
+        cls.company = cls.company_data["company"]
+        cls.dkk = cls.company.currency_id
+
+        cls.pos_user = cls._new_pos_user("mp_pos_user", cls.company)
+        cls.pos_manager = new_test_user(
+            cls.env,
+            login="mp_pos_manager",
+            groups="base.group_user,point_of_sale.group_pos_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.mobilepay = cls._new_mobilepay_method("MobilePay", cls.company_data, **cls.mobilepay_values)
+        cls.config = cls._new_config("MobilePay Shop", cls.mobilepay)
+        cls.session = cls._open_session(cls.config)
+        cls.registration = cls.env["pos.mobilepay.registration"].search([("config_id", "=", cls.config.id)])
+        # The customer's side, over the user-simulation API of the emulator.
+        cls.customer = make_provider(
+            "emulator",
+            client_id=cls.emulator.demo.client_id,
+            client_secret=cls.emulator.demo.client_secret,
+            merchant_vat=cls.emulator.demo.merchant_vat,
+            base_url=cls.emulator.base_url,
+        ).client
+
+    def setUp(self):
+        super().setUp()
+        # Every test starts from the seeded emulator; the register is registered afresh.
+        self.emulator.reset()
+        if self.registration:
+            self.registration.write({"state": "draft"})
+            self.registration._mobilepay_sync()
+
+    # ------------------------------------------------------------------ set-up helpers
+
+    @classmethod
+    def _new_pos_user(cls, login, company):
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
+    def _new_mobilepay_method(cls, name, company_data, **values):
+        return (
+            cls.env["pos.payment.method"]
+            .with_company(company_data["company"])
+            .create(
+                {
+                    "name": name,
+                    "journal_id": company_data["default_journal_bank"].id,
+                    "company_id": company_data["company"].id,
+                    "payment_method_type": "terminal",
+                    "use_payment_terminal": "mobilepay",
+                    "mobilepay_environment": "demo",
+                    **values,
+                }
+            )
+        )
+
+    @classmethod
+    def _new_config(cls, name, method, company=None):
+        company = company or cls.company
+        return (
+            cls.env["pos.config"]
+            .with_company(company)
+            .create({"name": name, "company_id": company.id, "payment_method_ids": [Command.set(method.ids)]})
+        )
+
+    @classmethod
+    def _open_session(cls, config):
+        config.with_company(config.company_id).open_ui()
+        session = config.current_session_id
+        session.set_opening_control(0, None)
+        return session
+
+    # ------------------------------------------------------------------ acting like the POS
+
+    def pos_payload(self, amount=12.5, line_uuid=None, session=None, **extra):
+        return {
+            "pos_session_id": (session or self.session).id,
+            "line_uuid": line_uuid or str(uuid.uuid4()),
+            "order_uuid": extra.pop("order_uuid", None) or str(uuid.uuid4()),
+            "order_name": extra.pop("order_name", "Order 00001-001-0001"),
+            "amount": amount,
+            **extra,
+        }
+
+    def as_pos(self, method=None, user=None):
+        user = user or self.pos_user
+        return (method or self.mobilepay).with_user(user).with_context(allowed_company_ids=user.company_ids.ids)
+
+    def start_payment(self, amount=12.5, **kwargs):
+        method = kwargs.pop("method", None)
+        user = kwargs.pop("user", None)
+        return self.as_pos(method, user).mobilepay_start_payment(self.pos_payload(amount, **kwargs))
+
+    def status(self, reference, method=None):
+        return self.as_pos(method).mobilepay_payment_status(reference)
+
+    def transaction(self, reference):
+        self.env.invalidate_all()
+        return self.env["pos.mobilepay.transaction"].search([("reference", "=", reference)])
+
+    # ------------------------------------------------------------------ the customer and the poller
+
+    def customer_pays(self, beacon_id, phone=PHONE):
+        self.customer.simulate_checkin(beacon_id, phone)
+        self.customer.simulate_accept_payment(beacon_id, phone)
+
+    def drive(self, transaction, states, timeout=10.0):
+        """Run the poller's core step until the transaction reaches one of ``states``."""
+        states = {states} if isinstance(states, str) else set(states)
+        deadline = time.monotonic() + timeout
+        while True:
+            transaction._mobilepay_process()
+            transaction.invalidate_recordset()
+            if transaction.state in states:
+                return transaction
+            if time.monotonic() > deadline:
+                self.fail(f"{transaction.reference} stayed {transaction.state}, expected {sorted(states)}")
+            time.sleep(0.03)
+
+    def pushes(self, config=None, name="MOBILEPAY_STATE"):
+        """Payloads pushed on the bus to the POS config's private channel (oldest first)."""
+        config = config or self.config
+        self.env.cr.flush()  # the bus writes its rows at pre-commit
+        rows = self.env["bus.bus"].sudo().search([("message", "like", name)], order="id")
+        payloads = []
+        for row in rows:
+            channel = json.loads(row.channel)
+            message = json.loads(row.message)
+            if config.access_token in json.dumps(channel) and message["type"] == f"{config.access_token}-{name}":
+                payloads.append(message["payload"])
+        return payloads

@@ -1,0 +1,121 @@
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo.tests import tagged
+
+from .common import MobilePayCommon
+
+URL = "/pos_mobilepay/notification"
+
+
+class _Capture(BaseHTTPRequestHandler):
+    bodies = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("Content-Length") or 0)
+        self.bodies.append(self.rfile.read(length))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@tagged("post_install", "-at_install")
+class TestMobilePayNotification(MobilePayCommon):
+    def _body(self, **overrides):
+        body = {
+            "MerchantId": "622d3369-f940-4921-93eb-c8fca0c081b4",
+            "MerchantBrandId": "MPPOSCERT1",
+            "MerchantLocationId": "00001",
+            "MerchantPosId": self.registration.merchant_pos_id,
+            "PosId": self.registration.pos_id,
+        }
+        body.update(overrides)
+        return {key: value for key, value in body.items() if value is not None}
+
+    def _post(self, data, content_type="application/json"):
+        if not isinstance(data, (bytes, str)):
+            data = json.dumps(data)
+        # Not url_open: it turns a POST with an empty body into a GET.
+        return self.opener.post(self.base_url() + URL, data=data, headers={"Content-Type": content_type}, timeout=12)
+
+    def test_checkin_is_pushed_to_the_register(self):
+        answer = self.start_payment(12.0)
+        response = self._post(self._body())
+        self.assertEqual(response.status_code, 200)
+        checkins = self.pushes(name="MOBILEPAY_CHECKIN")
+        self.assertEqual(checkins[-1], {"config_id": self.config.id, "beacon_id": self.registration.beacon_id})
+        # The poller was woken up for the running payment.
+        trigger = self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.env.ref("pos_mobilepay.ir_cron_mobilepay_poll").id)]
+        )
+        self.assertTrue(trigger)
+        self.assertTrue(answer["reference"])
+
+    def test_unknown_or_mismatched_pos_is_acknowledged_but_ignored(self):
+        for body in (
+            self._body(PosId="0b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"),
+            self._body(MerchantPosId="odoo-someone-else-c1-m1"),
+            self._body(MerchantBrandId="MPPOS99999"),
+        ):
+            response = self._post(body)
+            self.assertEqual(response.status_code, 200, body)
+        self.assertFalse(self.pushes(name="MOBILEPAY_CHECKIN"))
+
+    def test_garbage_gets_400_never_500(self):
+        garbage = [
+            b"",
+            b"not json at all",
+            b"\xff\xfe\x00garbage",
+            b"[1, 2, 3]",
+            b'"a string"',
+            b"42",
+            b"null",
+            json.dumps({"PosId": self.registration.pos_id}),
+            json.dumps(self._body(PosId=12345)),
+            json.dumps(self._body(MerchantPosId=["a"])),
+            json.dumps(self._body(PosId="not-a-guid")),
+            json.dumps(self._body(MerchantPosId="x" * 100)),
+            json.dumps(self._body(MerchantId={"nested": True})),
+            json.dumps(self._body(MerchantPosId="tab\tinside")),
+            b"[" * 100000,
+            json.dumps({**self._body(), "Padding": "x" * 200000}),
+        ]
+        for data in garbage:
+            response = self._post(data)
+            self.assertEqual(response.status_code, 400, data[:60])
+        self.assertEqual(self._post(self._body(), content_type="text/plain").status_code, 200)
+        self.assertFalse(self.url_open(URL).ok)  # GET is not a notification
+
+    def test_the_emulators_real_notification_is_accepted(self):
+        """Check in on a PoS with a callback alias: the emulator's own body, replayed to Odoo, is accepted."""
+        _Capture.bodies = []
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Capture)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+
+        method = self._new_mobilepay_method("MobilePay CB", self.company_data, mobilepay_callback_alias="odoo-test")
+        config = self._new_config("Callback Shop", method)
+        self.env["pos.mobilepay.registration"]._mobilepay_sync_config(config)
+        registration = self.env["pos.mobilepay.registration"].search([("config_id", "=", config.id)])
+        self.assertEqual(registration.state, "registered")
+        self.emulator.register_callback("odoo-test", f"http://127.0.0.1:{server.server_port}/cb")
+
+        self.customer.simulate_checkin(registration.beacon_id, "+4520031802")
+        deadline = time.monotonic() + 5
+        while not _Capture.bodies and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(_Capture.bodies, "the emulator sent no notification")
+        body = json.loads(_Capture.bodies[0])
+        self.assertEqual(body["PosId"], registration.pos_id)
+        self.assertEqual(body["MerchantPosId"], registration.merchant_pos_id)
+
+        response = self._post(_Capture.bodies[0])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.pushes(config, name="MOBILEPAY_CHECKIN")[-1]["config_id"], config.id)
+        self.assertFalse(self.pushes(name="MOBILEPAY_CHECKIN"))
