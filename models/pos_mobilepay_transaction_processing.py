@@ -428,7 +428,10 @@ class PosMobilepayTransaction(models.Model):
         """A start that never got its answer: cancel what MobilePay may have made of it, then close it."""
         self.ensure_one()
         registration = self.registration_id
-        if self.kind == "payment" and registration.pos_id and self.provider_order_id:
+        if self.kind == "refund":
+            if not self._mobilepay_cancel_lost_refund(providers):
+                return
+        elif registration.pos_id and self.provider_order_id:
             method = self.payment_method_id
             try:
                 provider = providers.get(method.id) or providers.setdefault(method.id, method._mobilepay_provider())
@@ -449,3 +452,35 @@ class PosMobilepayTransaction(models.Model):
                 return
         self.sudo().write({"intent": "cancel", "last_error": self.last_error or _("The start was never answered.")})
         self._mobilepay_set_state(FAILED, message=_("The start was never answered: closed."))
+
+    def _mobilepay_cancel_lost_refund(self, providers):
+        """Re-send the lost refund start with its stored key and cancel what comes back.
+
+        Within MobilePay's 24 h idempotency window the same key returns the refund the
+        first call made (or makes it now); cancelling it means no money leaves twice for
+        a refund the cashier saw fail. Returns False when MobilePay could not be asked.
+        """
+        original = self.refunded_transaction_id
+        if not (self.provider_order_id and self.idempotency_key and original.provider_payment_id):
+            return True  # the create call was never built: nothing can exist at MobilePay
+        method = self.payment_method_id
+        try:
+            provider = providers.get(method.id) or providers.setdefault(method.id, method._mobilepay_provider())
+            refund_id = provider.start_refund(
+                payment_id=original.provider_payment_id,
+                refund_order_id=self.provider_order_id,
+                amount=to_decimal(self.amount),
+                currency=self.currency_id.name,
+                idempotency_key=self.idempotency_key,
+            )
+            provider.cancel_refund(refund_id)
+        except MobilePayConflict as error:
+            # Refused outright (e.g. 1367): the lost call made nothing either.
+            self._mobilepay_log(_("MobilePay refuses the lost refund start again: %(error)s", error=error))
+            return True
+        except (MobilePayError, UserError) as error:
+            self._mobilepay_note_error(_("Closing a lost refund start"), error)
+            return False
+        self.sudo().write({"provider_refund_id": refund_id})
+        self._mobilepay_log(_("Cancelled refund %(refund)s that MobilePay made for this lost start.", refund=refund_id))
+        return True

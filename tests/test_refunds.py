@@ -1,9 +1,11 @@
 import uuid
+from datetime import timedelta
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..mobilepay.client import new_idempotency_key
+from ..models.pos_mobilepay_transaction import utcnow
 from .common import MobilePayCommon
 
 
@@ -91,3 +93,48 @@ class TestMobilePayRefunds(MobilePayCommon):
             self._refund(5.0, refunded_order_uuid=str(uuid.uuid4()))
         with self.assertRaisesRegex(UserError, "Say which"):
             self._refund(5.0)
+
+    def test_reconciliation_cancels_the_refund_of_a_lost_start(self):
+        """The refund call reached MobilePay but its answer was lost: the stored key finds it, it is cancelled."""
+        payment = self._paid(60.0)
+        key = new_idempotency_key()
+        refund_order_id = str(uuid.uuid4())
+        made = self.customer.create_refund(
+            payment_id=payment.provider_payment_id,
+            refund_order_id=refund_order_id,
+            amount=25,
+            currency_code="DKK",
+            idempotency_key=key,
+        )
+        Transaction = self.env["pos.mobilepay.transaction"].sudo()
+        lost = Transaction.create(
+            {
+                "kind": "refund",
+                "config_id": self.config.id,
+                "session_id": self.session.id,
+                "company_id": self.company.id,
+                "payment_method_id": self.mobilepay.id,
+                "registration_id": payment.registration_id.id,
+                "refunded_transaction_id": payment.id,
+                "line_uuid": refund_order_id,
+                "order_uuid": str(uuid.uuid4()),
+                "provider_order_id": refund_order_id,
+                "currency_id": self.dkk.id,
+                "amount": 25.0,
+                "idempotency_key": key,
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE pos_mobilepay_transaction SET create_date = %s WHERE id = %s",
+            (utcnow() - timedelta(minutes=30), lost.id),
+        )
+        lost.invalidate_recordset()
+        summary = Transaction._cron_mobilepay_reconcile()
+        lost.invalidate_recordset()
+        self.assertEqual(summary["unstarted"], 1)
+        self.assertEqual(lost.state, "failed")
+        self.assertEqual(lost.provider_refund_id, made)
+        self.assertEqual(self.emulator.refund_status(made), "CancelledByClient")
+        # Nothing else was made at MobilePay for it.
+        self.assertEqual(self.customer.find_refund_ids(payment.provider_payment_id), [made])
