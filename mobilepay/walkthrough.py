@@ -17,13 +17,16 @@ import qrcode
 
 from . import formats
 from .client import new_idempotency_key
-from .emulator.settings import EmulatorSettings
+from .emulator.settings import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_MERCHANT_BRAND_ID,
+    DEMO_MERCHANT_LOCATION_ID,
+    DEMO_MERCHANT_VAT,
+)
 from .provider import PaymentState, PosSpec, RefundState
 from .provider_v10 import make_provider
 
-DEMO_VAT = "DK90000028"
-DEMO_BRAND = "MPPOSCERT1"
-DEMO_LOCATION = "00001"
 CUSTOMER = "+4520031801"
 
 WORDS = {
@@ -65,17 +68,16 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the customer")
     args = parser.parse_args(argv)
 
-    defaults = EmulatorSettings()
     provider = make_provider(
         "emulator",
         base_url=args.emulator,
-        client_id=defaults.demo_client_id,
-        client_secret=defaults.demo_client_secret,
-        merchant_vat=DEMO_VAT,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        merchant_vat=DEMO_MERCHANT_VAT,
     )
     client = provider.client
     say(provider.test_connection())
-    store = provider.resolve_store(DEMO_BRAND, DEMO_LOCATION)
+    store = provider.resolve_store(DEMO_MERCHANT_BRAND_ID, DEMO_MERCHANT_LOCATION_ID)
     say(f"store {store.name} ({store.address}) -> storeId {store.store_id}")
     registration = provider.ensure_pos(
         PosSpec(merchant_pos_id="walkthrough-register-1", name="Walkthrough register", store_id=store.store_id),

@@ -28,18 +28,19 @@ import tempfile
 import time
 from urllib.parse import urlsplit
 
+from ..mobilepay.emulator import settings as emulator_settings
+
 _logger = logging.getLogger(__name__)
 
 URL_PARAMETER = "pos_mobilepay.emulator_url"
 DEFAULT_URL = "http://127.0.0.1:8765"
 
-# The emulator seeds this integrator and this Danish store (mobilepay/emulator/state.py
-# and settings.py); tests check that these stay equal to the emulator's demo data.
-DEMO_CLIENT_ID = "2b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"
-DEMO_CLIENT_SECRET = "emulator-demo-secret"  # noqa: S105 - the emulator's public demo secret
-DEMO_MERCHANT_VAT = "DK90000028"
-DEMO_MERCHANT_BRAND_ID = "MPPOSCERT1"
-DEMO_MERCHANT_LOCATION_ID = "00001"
+# The integrator and Danish store every emulator is seeded with (public demo values).
+DEMO_CLIENT_ID = emulator_settings.DEMO_CLIENT_ID
+DEMO_CLIENT_SECRET = emulator_settings.DEMO_CLIENT_SECRET
+DEMO_MERCHANT_VAT = emulator_settings.DEMO_MERCHANT_VAT
+DEMO_MERCHANT_BRAND_ID = emulator_settings.DEMO_MERCHANT_BRAND_ID
+DEMO_MERCHANT_LOCATION_ID = emulator_settings.DEMO_MERCHANT_LOCATION_ID
 
 ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

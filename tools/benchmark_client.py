@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from mobilepay.auth import clear_token_cache  # noqa: E402
 from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key  # noqa: E402
-from mobilepay.emulator.settings import EmulatorSettings  # noqa: E402
+from mobilepay.emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MERCHANT_VAT  # noqa: E402
 from mobilepay.environments import emulator as emulator_endpoints  # noqa: E402
 
 
@@ -80,14 +80,13 @@ def main():
 
     process, base = start_emulator()
     try:
-        defaults = EmulatorSettings()
         clear_token_cache()
         client = MobilePayPosClient(
             ClientConfig(
                 endpoints=emulator_endpoints(base),
-                client_id=defaults.demo_client_id,
-                client_secret=defaults.demo_client_secret,
-                merchant_vat="DK90000028",
+                client_id=DEMO_CLIENT_ID,
+                client_secret=DEMO_CLIENT_SECRET,
+                merchant_vat=DEMO_MERCHANT_VAT,
             )
         )
         store_id = client.find_store_id("MPPOSCERT1", "00001")

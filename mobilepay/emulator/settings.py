@@ -12,6 +12,16 @@ from typing import Optional
 HOUR = 3600
 DAY = 24 * HOUR
 
+# The demo integrator and Danish store every emulator is seeded with (the store's brand
+# and location are MobilePay's self-certification data, API.md section 14). Public demo
+# values of the emulator, not secrets: demo mode, the walkthrough and tests use them.
+DEMO_CLIENT_ID = "2b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"
+DEMO_CLIENT_SECRET = "emulator-demo-secret"
+DEMO_MERCHANT_VAT = "DK90000028"
+DEMO_FI_MERCHANT_VAT = "FI90000040"
+DEMO_MERCHANT_BRAND_ID = "MPPOSCERT1"
+DEMO_MERCHANT_LOCATION_ID = "00001"
+
 
 @dataclass
 class EmulatorSettings:
@@ -62,8 +72,8 @@ class EmulatorSettings:
     callbacks: dict = field(default_factory=dict)
 
     # Demo integrator seeded into every emulator.
-    demo_client_id: str = "2b0b7f0e-6c1d-4a53-9d3e-5d1f7b0c9a11"
-    demo_client_secret: str = "emulator-demo-secret"
+    demo_client_id: str = DEMO_CLIENT_ID
+    demo_client_secret: str = DEMO_CLIENT_SECRET
 
     def copy(self) -> "EmulatorSettings":
         clone = dataclasses.replace(self)

@@ -19,6 +19,12 @@ from .api_errors import ApiError, ControlError, NotFound
 from .customers import DEFAULT_TEST_USERS, SimulatedUser, normalize_phone_number
 from .idempotency import IdempotencyStore
 from .records import Integrator, Payment, PointOfSale, Refund, Store
+from .settings import (
+    DEMO_FI_MERCHANT_VAT,
+    DEMO_MERCHANT_BRAND_ID,
+    DEMO_MERCHANT_LOCATION_ID,
+    DEMO_MERCHANT_VAT,
+)
 from .transitions import move_payment, move_refund
 
 # Stable ids: the same store gets the same storeId in every emulator run.
@@ -81,21 +87,23 @@ class EmulatorState:
             s = self.settings
             self.add_integrator(s.demo_client_id, s.demo_client_secret)
             dk_store = self.add_store(
-                "DK90000028", "MPPOSCERT1", "00001", name="Emulator Store DK", street="Strandvejen 70",
-                zip_code="2900", city="Hellerup", brand_name="Emulator Brand",
+                DEMO_MERCHANT_VAT, DEMO_MERCHANT_BRAND_ID, DEMO_MERCHANT_LOCATION_ID,
+                name="Emulator Store DK", street="Strandvejen 70", zip_code="2900",
+                city="Hellerup", brand_name="Emulator Brand",
             )
             fi_store = self.add_store(
-                "FI90000040", "MPPOSCERT1", "00001", name="Emulator Store FI", street="Keskuskatu 4",
-                zip_code="00100", city="Helsinki", brand_name="Emulator Brand",
+                DEMO_FI_MERCHANT_VAT, DEMO_MERCHANT_BRAND_ID, DEMO_MERCHANT_LOCATION_ID,
+                name="Emulator Store FI", street="Keskuskatu 4", zip_code="00100",
+                city="Helsinki", brand_name="Emulator Brand",
             )
             return DemoData(
                 client_id=s.demo_client_id,
                 client_secret=s.demo_client_secret,
-                merchant_vat="DK90000028",
+                merchant_vat=DEMO_MERCHANT_VAT,
                 store_id=dk_store,
-                merchant_brand_id="MPPOSCERT1",
-                merchant_location_id="00001",
-                fi_merchant_vat="FI90000040",
+                merchant_brand_id=DEMO_MERCHANT_BRAND_ID,
+                merchant_location_id=DEMO_MERCHANT_LOCATION_ID,
+                fi_merchant_vat=DEMO_FI_MERCHANT_VAT,
                 fi_store_id=fi_store,
             )
 
