@@ -1,4 +1,5 @@
 from . import (
+    test_frontend_tours,
     test_notification,
     test_payment_flow,
     test_recovery,

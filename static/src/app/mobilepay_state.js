@@ -1,0 +1,153 @@
+import { _t } from "@web/core/l10n/translation";
+
+/**
+ * The neutral MobilePay states the server reports (see models/), the words a
+ * cashier reads for each of them, and small helpers shared by the POS screens.
+ *
+ * The state of a MobilePay payment line lives in `line.uiState.mobilepay`, which
+ * the POS keeps in IndexedDB, so a reload can resume the payment:
+ *
+ *     {
+ *         reference,      // our own reference of the transaction (server side)
+ *         kind,           // "payment" | "refund"
+ *         state,          // neutral state, e.g. "waiting_for_customer"
+ *         is_final, paid, // paid is true only once the server saw the capture
+ *         reason,         // why a final, unpaid state ended (text for the cashier)
+ *         qr_svg, beacon_id, amount, currency, phone_url, poll_after_ms,
+ *         transaction_id,
+ *     }
+ */
+
+export const MOBILEPAY = "mobilepay";
+
+/** The local state shown while our start request is on its way to the server. */
+export const STARTING = "starting";
+
+const STATE_RANK = {
+    [STARTING]: 0,
+    new: 0,
+    pending: 1,
+    waiting_for_customer: 1,
+    checked_in: 2,
+    waiting_for_approval: 3,
+    reserved: 4,
+};
+
+/** Order of the non-final states: an answer never moves a line backwards. */
+export function stateRank(state) {
+    return STATE_RANK[state] ?? 0;
+}
+
+/** The line is paid with (or refunded to) MobilePay. */
+export function isMobilePayLine(line) {
+    return line?.payment_method_id?.use_payment_terminal === MOBILEPAY;
+}
+
+/** The MobilePay data kept on a line, or undefined. */
+export function mobilePayData(line) {
+    return line?.uiState?.mobilepay;
+}
+
+/**
+ * True while money may still move for this line: a transaction was started
+ * (or is being started) and the server has not reported a final state.
+ */
+export function isInFlight(line) {
+    const data = mobilePayData(line);
+    if (data) {
+        return !data.is_final;
+    }
+    return ["waiting", "waitingCard", "waitingCapture", "waitingCancel"].includes(
+        line?.get_payment_status?.()
+    );
+}
+
+/** What the cashier reads for a state. */
+export function stateLabel(data) {
+    if (!data) {
+        return "";
+    }
+    const refund = data.kind === "refund";
+    switch (data.state) {
+        case STARTING:
+        case "new":
+            return refund
+                ? _t("Sending the refund to MobilePay…")
+                : _t("Starting the MobilePay payment…");
+        case "waiting_for_customer":
+            return _t("Waiting for the customer to scan the QR code");
+        case "checked_in":
+            return _t("Customer checked in");
+        case "waiting_for_approval":
+            return _t("Waiting for the customer to approve in the MobilePay app");
+        case "pending":
+            return _t("Refund sent, waiting for MobilePay");
+        case "reserved":
+            return refund
+                ? _t("Refund accepted by MobilePay, completing it")
+                : _t("Approved by the customer, capturing the payment");
+        case "captured":
+            return refund ? _t("Refunded") : _t("Paid");
+        case "cancelled_by_customer":
+            return _t("Cancelled by the customer");
+        case "cancelled_by_cashier":
+            return refund ? _t("Refund cancelled") : _t("Cancelled by the cashier");
+        case "cancelled_by_provider":
+            return refund ? _t("Refund refused by MobilePay") : _t("Cancelled by MobilePay");
+        case "expired":
+            return _t("Expired: the customer did not approve in time");
+        case "error":
+        case "failed":
+            return refund ? _t("The refund could not be made") : _t("The payment failed");
+        default:
+            return data.state || "";
+    }
+}
+
+/** A short hint under the state: what happens next, or what the cashier can do. */
+export function stateHint(data) {
+    if (!data) {
+        return "";
+    }
+    if (data.is_final) {
+        if (data.paid) {
+            return "";
+        }
+        return data.kind === "refund"
+            ? _t("No money was sent. Retry the refund or choose another payment method.")
+            : _t("No money was taken. Retry, or choose another payment method.");
+    }
+    switch (data.state) {
+        case "waiting_for_customer":
+            return _t("Ask the customer to open MobilePay and scan the code.");
+        case "checked_in":
+        case "waiting_for_approval":
+            return _t("The payment is on the customer's phone.");
+        default:
+            return "";
+    }
+}
+
+/** A Bootstrap colour for the state badge. */
+export function stateTone(data) {
+    if (!data) {
+        return "secondary";
+    }
+    if (data.is_final) {
+        return data.paid ? "success" : "danger";
+    }
+    if (data.state === "reserved") {
+        return "success";
+    }
+    return "info";
+}
+
+/** The steps of a payment, for the progress row of the dialog. */
+export function paymentSteps() {
+    return [
+        { states: ["waiting_for_customer"], label: _t("Scan") },
+        { states: ["checked_in", "waiting_for_approval"], label: _t("Approve") },
+        { states: ["reserved"], label: _t("Capture") },
+        { states: ["captured"], label: _t("Paid") },
+    ];
+}

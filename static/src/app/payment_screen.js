@@ -1,0 +1,87 @@
+import { _t } from "@web/core/l10n/translation";
+import { patch } from "@web/core/utils/patch";
+import { onMounted } from "@odoo/owl";
+import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
+import { isInFlight, isMobilePayLine, mobilePayData } from "@pos_mobilepay/app/mobilepay_state";
+
+patch(PaymentScreen.prototype, {
+    setup() {
+        super.setup(...arguments);
+        onMounted(() => {
+            // Coming back to the screen (or after a reload): show the running
+            // MobilePay payment of this order again.
+            const line = this.currentOrder?.payment_ids.find(
+                (l) => isMobilePayLine(l) && mobilePayData(l)?.reference && isInFlight(l)
+            );
+            if (line) {
+                line.payment_method_id.payment_terminal.openDialog(line.uuid);
+            }
+        });
+    },
+
+    /** Validation waits until every MobilePay line is final. */
+    async _isOrderValid(isForceValidate) {
+        const running = this.pos.mobilePayLinesInFlight(this.currentOrder);
+        if (running.length) {
+            this.dialog.add(AlertDialog, {
+                title: _t("MobilePay payment in progress"),
+                body: _t(
+                    "Wait until the MobilePay payment is paid or cancelled before validating the order."
+                ),
+            });
+            return false;
+        }
+        return super._isOrderValid(...arguments);
+    },
+
+    /** Removing a running MobilePay line cancels it at MobilePay first. */
+    async deletePaymentLine(uuid) {
+        const line = this.paymentLines.find((l) => l.uuid === uuid);
+        if (!isMobilePayLine(line) || !isInFlight(line)) {
+            return super.deletePaymentLine(...arguments);
+        }
+        if (line.get_payment_status() === "waitingCancel" || mobilePayData(line)?.cancelling) {
+            return;
+        }
+        const terminal = line.payment_method_id.payment_terminal;
+        line.set_payment_status("waitingCancel");
+        const cancelled = await terminal.cancelLine(uuid);
+        const fresh = this.paymentLines.find((l) => l.uuid === uuid);
+        if (!fresh) {
+            return;
+        }
+        if (cancelled) {
+            terminal.closeDialog(uuid);
+            this.currentOrder.remove_paymentline(fresh);
+            this.numberBuffer.reset();
+        } else if (fresh.get_payment_status() === "waitingCancel") {
+            fresh.set_payment_status("waitingCard");
+        }
+    },
+
+    /** The line's Cancel button: same cancel as the dialog's. */
+    async sendPaymentCancel(line) {
+        if (!isMobilePayLine(line)) {
+            return super.sendPaymentCancel(...arguments);
+        }
+        await line.payment_method_id.payment_terminal.cancelLine(line.uuid);
+    },
+
+    /** "Force done" asks the server first: only a captured payment is done. */
+    async sendForceDone(line) {
+        if (!isMobilePayLine(line)) {
+            return super.sendForceDone(...arguments);
+        }
+        const paid = await line.payment_method_id.payment_terminal.checkBeforeForceDone(line.uuid);
+        const fresh = this.paymentLines.find((l) => l.uuid === line.uuid);
+        if (fresh && paid) {
+            fresh.set_payment_status("done");
+        }
+    },
+
+    /** Reopens the dialog of a MobilePay line (the line's "Show QR" button). */
+    openMobilePayDialog(line) {
+        line.payment_method_id.payment_terminal.openDialog(line.uuid);
+    },
+});

@@ -1,0 +1,79 @@
+import { _t } from "@web/core/l10n/translation";
+import { patch } from "@web/core/utils/patch";
+import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { PosStore } from "@point_of_sale/app/store/pos_store";
+import {
+    MOBILEPAY,
+    isInFlight,
+    isMobilePayLine,
+    mobilePayData,
+} from "@pos_mobilepay/app/mobilepay_state";
+
+patch(PosStore.prototype, {
+    async setup() {
+        await super.setup(...arguments);
+        // The bus carries ids and states only; the details come from the server.
+        this.onNotified("MOBILEPAY_STATE", (payload) => {
+            for (const terminal of this.mobilePayTerminals()) {
+                terminal.onPush(payload);
+            }
+        });
+        this.onNotified("MOBILEPAY_CHECKIN", (payload) => {
+            for (const terminal of this.mobilePayTerminals()) {
+                terminal.onCheckin(payload);
+            }
+        });
+    },
+
+    /** The MobilePay payment interfaces of this POS (one per payment method). */
+    mobilePayTerminals() {
+        return this.models["pos.payment.method"]
+            .filter((pm) => pm.use_payment_terminal === MOBILEPAY && pm.payment_terminal)
+            .map((pm) => pm.payment_terminal);
+    },
+
+    /** The MobilePay lines of an order whose transaction may still move money. */
+    mobilePayLinesInFlight(order) {
+        return (order?.payment_ids || []).filter(
+            (line) => isMobilePayLine(line) && isInFlight(line)
+        );
+    },
+
+    async afterProcessServerData() {
+        await super.afterProcessServerData(...arguments);
+        // Reload mid-payment: every MobilePay line that is not final asks the
+        // server where it stands and is followed again.
+        for (const terminal of this.mobilePayTerminals()) {
+            terminal.resume();
+        }
+        const order = this.get_order();
+        if (
+            order &&
+            this.cashier &&
+            this.mainScreen.component?.name !== "LoginScreen" &&
+            order.payment_ids.some(
+                (line) =>
+                    isMobilePayLine(line) && mobilePayData(line)?.reference && isInFlight(line)
+            )
+        ) {
+            this.showScreen("PaymentScreen", { orderUuid: order.uuid });
+        }
+    },
+
+    /** An order with a running MobilePay payment is cancelled at MobilePay first. */
+    async _onBeforeDeleteOrder(order) {
+        for (const line of this.mobilePayLinesInFlight(order)) {
+            const cancelled = await line.payment_method_id.payment_terminal.cancelLine(line.uuid);
+            if (!cancelled) {
+                this.dialog.add(AlertDialog, {
+                    title: _t("MobilePay payment in progress"),
+                    body: _t(
+                        "The MobilePay payment of this order could not be cancelled (or the customer already paid), so the order is kept."
+                    ),
+                });
+                return false;
+            }
+        }
+        return super._onBeforeDeleteOrder(...arguments);
+    },
+});

@@ -1,0 +1,196 @@
+import { registry } from "@web/core/registry";
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
+import { negate } from "@point_of_sale/../tests/tours/utils/common";
+import * as MobilePay from "@pos_mobilepay/../tests/tours/utils/mobilepay_util";
+
+const METHOD = "MobilePay";
+
+function startWithDeskPad() {
+    return [
+        Chrome.startPoS(),
+        Dialog.confirm("Open Register"),
+        ProductScreen.clickDisplayedProduct("Desk Pad"),
+        ProductScreen.clickPayButton(),
+    ].flat();
+}
+
+/** From the QR on screen to a paid line: the customer checks in and approves. */
+function customerPays() {
+    return [
+        MobilePay.dialogState("waiting_for_customer"),
+        MobilePay.customer("checkin"),
+        MobilePay.dialogState("checked_in", "waiting_for_approval"),
+        MobilePay.customer("accept"),
+        MobilePay.lineIsDone(),
+    ];
+}
+
+function validateAndCheckReceipt(text = "Paid with MobilePay") {
+    return [
+        MobilePay.dialogIsClosed(),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+        ...MobilePay.receiptShowsMobilePay(text),
+    ].flat();
+}
+
+registry.category("web_tour.tours").add("MobilePayPayTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            MobilePay.openCustomerDisplay(),
+            MobilePay.customerDisplayIsReady(),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogIsShown(),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.dialogShowsQr(),
+            MobilePay.dialogAmountIs("1.98"),
+            MobilePay.dialogStatusContains("Waiting for the customer to scan"),
+            MobilePay.customerDisplayShowsQr(true),
+            MobilePay.customerDisplayQr(true),
+            MobilePay.screenshot("mobilepay_1_waiting_for_customer"),
+            MobilePay.screenshotCustomerDisplay("mobilepay_0_customer_display"),
+            MobilePay.customer("checkin"),
+            MobilePay.dialogState("checked_in", "waiting_for_approval"),
+            MobilePay.screenshot("mobilepay_2_waiting_for_approval"),
+            // Hidden dialog: the payment goes on, validation is refused meanwhile.
+            MobilePay.clickDialogClose(),
+            MobilePay.dialogIsClosed(),
+            MobilePay.clickValidateAnyway(),
+            MobilePay.validationBlockedDialog(),
+            MobilePay.clickShowQr(),
+            MobilePay.dialogIsShown(),
+            MobilePay.customer("accept"),
+            MobilePay.dialogState("reserved", "captured"),
+            MobilePay.dialogState("captured"),
+            MobilePay.screenshot("mobilepay_3_paid"),
+            MobilePay.lineIsDone(),
+            MobilePay.lineHasTransaction(),
+            MobilePay.customerDisplayShowsQr(false),
+            MobilePay.customerDisplayQr(false),
+            validateAndCheckReceipt(),
+            MobilePay.screenshot("mobilepay_7_receipt"),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("MobilePayRejectRetryTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.customer("checkin"),
+            MobilePay.dialogState("checked_in", "waiting_for_approval"),
+            MobilePay.customer("reject"),
+            MobilePay.dialogState("cancelled_by_customer"),
+            MobilePay.dialogStatusContains("Cancelled by the customer"),
+            MobilePay.screenshot("mobilepay_4_cancelled_by_customer"),
+            MobilePay.clickDialogClose(),
+            MobilePay.dialogIsClosed(),
+            MobilePay.lineState("cancelled_by_customer"),
+            MobilePay.customerDisplayShowsQr(false),
+            MobilePay.clickRetry(),
+            customerPays(),
+            validateAndCheckReceipt(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("MobilePayCashierCancelTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            // 1. The dialog's Cancel button cancels at MobilePay.
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.clickDialogCancel(),
+            MobilePay.dialogState("cancelled_by_cashier"),
+            MobilePay.screenshot("mobilepay_5_cancelled_by_cashier"),
+            MobilePay.clickDialogClose(),
+            MobilePay.lineState("cancelled_by_cashier"),
+            PaymentScreen.clickPaymentlineDelButton(METHOD, "1.98"),
+            {
+                content: "the cancelled line is gone",
+                trigger: negate(".paymentlines .paymentline .payment-infos:contains('MobilePay')"),
+            },
+            // 2. Removing a running line cancels it at MobilePay too.
+            PaymentScreen.clickPaymentMethod("Cash"),
+            PaymentScreen.clickNumpad("1"),
+            PaymentScreen.selectedPaymentlineHas("Cash", "1.00"),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.dialogAmountIs("0.98"),
+            MobilePay.clickDialogClose(),
+            PaymentScreen.clickPaymentline("Cash", "1.00"),
+            PaymentScreen.clickPaymentlineDelButton(METHOD, "0.98"),
+            {
+                content: "the running line was cancelled and removed",
+                trigger: negate(".paymentlines .paymentline .payment-infos:contains('MobilePay')"),
+            },
+            MobilePay.dialogIsClosed(),
+            PaymentScreen.clickPaymentMethod("Cash"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("MobilePayReloadTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.reload(),
+            // The POS comes back on the payment screen with the live state.
+            PaymentScreen.isShown(),
+            MobilePay.dialogState("waiting_for_customer"),
+            MobilePay.dialogShowsQr(),
+            MobilePay.customer("checkin"),
+            MobilePay.dialogState("checked_in", "waiting_for_approval"),
+            MobilePay.screenshot("mobilepay_6_resumed_after_reload"),
+            MobilePay.customer("accept"),
+            MobilePay.lineIsDone(),
+            validateAndCheckReceipt(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("MobilePayRefundTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            customerPays(),
+            validateAndCheckReceipt(),
+            ReceiptScreen.clickNextOrder(),
+            ...ProductScreen.clickRefund(),
+            TicketScreen.selectOrder("-0001"),
+            ProductScreen.clickNumpad("1"),
+            TicketScreen.toRefundTextContains("To Refund: 1.00"),
+            TicketScreen.confirmRefund(),
+            ProductScreen.isShown(),
+            ProductScreen.clickPayButton(),
+            // A refund MobilePay refuses (too old) ends with a clear error ...
+            MobilePay.mobilepayControl("refund_window", { seconds: 0 }),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogIsShown(),
+            {
+                content: "the refund failed with a reason",
+                trigger: ".o_mobilepay_dialog .o_mobilepay_reason",
+            },
+            MobilePay.screenshot("mobilepay_8_refund_refused"),
+            MobilePay.clickDialogClose(),
+            // ... and once MobilePay accepts it, the retry refunds the customer.
+            MobilePay.mobilepayControl("refund_window", { seconds: 90 * 24 * 3600 }),
+            MobilePay.clickRetry(),
+            MobilePay.dialogIsShown(),
+            MobilePay.dialogState("captured"),
+            MobilePay.dialogStatusContains("Refunded"),
+            MobilePay.screenshot("mobilepay_9_refunded"),
+            MobilePay.lineIsDone(),
+            validateAndCheckReceipt("Refunded with MobilePay"),
+        ].flat(),
+});

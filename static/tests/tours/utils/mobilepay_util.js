@@ -1,0 +1,346 @@
+/**
+ * Tour steps for the MobilePay payment dialog, and the customer's side.
+ *
+ * The customer is played by the test (tests/test_frontend_tours.py): it runs a
+ * small "customer driver" HTTP server on 127.0.0.1 whose address the tour gets
+ * in the URL (?mobilepay_driver=...). A step POSTs to it and the driver calls
+ * the emulator's user simulation API (check in, accept, decline) for the
+ * beacon of the running payment. Screenshots: a step logs
+ * "MOBILEPAY_SCREENSHOT:<name>" and the test captures the page.
+ */
+
+const DIALOG = ".o_mobilepay_dialog";
+
+function driverUrl() {
+    const driver = new URLSearchParams(window.location.search).get("mobilepay_driver");
+    if (!driver) {
+        throw new Error("The tour needs ?mobilepay_driver=<url> (see test_frontend_tours.py)");
+    }
+    return driver;
+}
+
+/** The MobilePay data of the newest MobilePay line of the current order. */
+function currentMobilePayData() {
+    const order = window.posmodel.get_order();
+    const lines = order.payment_ids.filter(
+        (l) => l.payment_method_id.use_payment_terminal === "mobilepay" && l.uiState?.mobilepay
+    );
+    return lines.at(-1)?.uiState.mobilepay;
+}
+
+/** The customer does something on their phone (see the driver in the test). */
+export function customer(action, extra = {}) {
+    return {
+        content: `customer: ${action}`,
+        trigger: "body",
+        run: async () => {
+            const data = currentMobilePayData();
+            const response = await fetch(`${driverUrl()}/${action}`, {
+                method: "POST",
+                body: JSON.stringify({
+                    beacon_id: data?.beacon_id || null,
+                    reference: data?.reference || null,
+                    ...extra,
+                }),
+            });
+            if (!response.ok) {
+                throw new Error(`customer ${action} failed: ${await response.text()}`);
+            }
+        },
+    };
+}
+
+/** Tells the test to change something on the MobilePay side (emulator controls). */
+export function mobilepayControl(action, extra = {}) {
+    return {
+        content: `MobilePay side: ${action}`,
+        trigger: "body",
+        run: async () => {
+            const response = await fetch(`${driverUrl()}/${action}`, {
+                method: "POST",
+                body: JSON.stringify(extra),
+            });
+            if (!response.ok) {
+                throw new Error(`control ${action} failed: ${await response.text()}`);
+            }
+        },
+    };
+}
+
+/** Asks the test to capture the page (only when it was asked to keep screenshots). */
+export function screenshot(name) {
+    return {
+        content: `screenshot ${name}`,
+        trigger: "body",
+        run: async () => {
+            console.log(`MOBILEPAY_SCREENSHOT:${name}`);
+            await new Promise((resolve) => setTimeout(resolve, 700));
+        },
+    };
+}
+
+export function dialogIsShown() {
+    return {
+        content: "the MobilePay dialog is shown",
+        trigger: `${DIALOG} .o_mobilepay_body`,
+    };
+}
+
+export function dialogState(...states) {
+    return {
+        content: `the MobilePay dialog shows ${states.join(" or ")}`,
+        trigger: states
+            .map((s) => `${DIALOG} .o_mobilepay_body[data-mobilepay-state='${s}']`)
+            .join(", "),
+    };
+}
+
+export function dialogShowsQr() {
+    return {
+        content: "the dialog shows the PoS QR code",
+        trigger: `${DIALOG} img.o_mobilepay_qr[src^='data:image/']`,
+    };
+}
+
+export function dialogReasonContains(text) {
+    return {
+        content: `the dialog shows the reason '${text}'`,
+        trigger: `${DIALOG} .o_mobilepay_reason:contains("${text}")`,
+    };
+}
+
+export function dialogStatusContains(text) {
+    return {
+        content: `the dialog says '${text}'`,
+        trigger: `${DIALOG} .o_mobilepay_status_text:contains("${text}")`,
+    };
+}
+
+export function dialogAmountIs(amount) {
+    return {
+        content: `the dialog shows the amount ${amount}`,
+        trigger: `${DIALOG} .o_mobilepay_amount:contains("${amount}")`,
+    };
+}
+
+export function clickDialogCancel() {
+    return {
+        content: "cashier cancels in the MobilePay dialog",
+        trigger: `${DIALOG} .o_mobilepay_cancel:enabled`,
+        run: "click",
+    };
+}
+
+export function clickDialogClose() {
+    return {
+        content: "close (hide) the MobilePay dialog",
+        trigger: `${DIALOG} .o_mobilepay_close`,
+        run: "click",
+    };
+}
+
+export function dialogIsClosed() {
+    return {
+        content: "the MobilePay dialog is closed",
+        trigger: `body:not(:has(${DIALOG}))`,
+    };
+}
+
+export function lineState(state) {
+    return {
+        content: `the payment line shows the MobilePay state ${state}`,
+        trigger: `.paymentlines .o_mobilepay_line_status[data-state='${state}']`,
+    };
+}
+
+export function lineReasonContains(text) {
+    return {
+        content: `the payment line shows the reason '${text}'`,
+        trigger: `.paymentlines .o_mobilepay_line_reason:contains("${text}")`,
+    };
+}
+
+export function lineIsDone() {
+    return {
+        content: "the MobilePay line is paid",
+        trigger:
+            ".paymentlines .electronic_payment .electronic_status:contains('Payment Successful')",
+    };
+}
+
+export function lineHasTransaction() {
+    return {
+        content: "the MobilePay line shows its transaction",
+        trigger: ".paymentlines .o_mobilepay_line_transaction",
+    };
+}
+
+export function clickRetry() {
+    return {
+        content: "click Retry on the payment line",
+        trigger: ".paymentlines .electronic_payment .send_payment_request:contains('Retry')",
+        run: "click",
+    };
+}
+
+export function clickShowQr() {
+    return {
+        content: "reopen the MobilePay dialog from the line",
+        trigger: ".paymentlines .o_mobilepay_show_qr",
+        run: "click",
+    };
+}
+
+export function clickValidateAnyway() {
+    return {
+        content: "press Validate while the payment runs",
+        trigger: ".payment-screen .button.next.validation",
+        run: "click",
+    };
+}
+
+export function validationBlockedDialog() {
+    return [
+        {
+            content: "validation is refused while MobilePay runs",
+            trigger: ".modal .modal-title:contains('MobilePay payment in progress')",
+        },
+        {
+            content: "close the alert",
+            trigger:
+                ".modal:has(.modal-title:contains('MobilePay payment in progress')) .modal-footer .btn-primary",
+            run: "click",
+        },
+    ];
+}
+
+export function customerDisplayShowsQr(expected = true) {
+    return {
+        content: `the customer display data ${expected ? "has" : "has no"} MobilePay QR`,
+        trigger: "body",
+        run: () => {
+            const data = window.posmodel.get_order().getCustomerDisplayData();
+            const has = Boolean(data.mobilepay && data.mobilepay.qrSvg);
+            if (has !== expected) {
+                throw new Error(`customer display MobilePay QR: expected ${expected}, got ${has}`);
+            }
+        },
+    };
+}
+
+const DISPLAY_FRAME = "o_mobilepay_test_customer_display";
+
+/**
+ * Opens the customer display of this POS in a hidden iframe of the page (same
+ * browser, so the POS reaches it like a second screen would).
+ */
+export function openCustomerDisplay() {
+    return {
+        content: "open the customer display (hidden iframe)",
+        trigger: "body",
+        run: () => {
+            const config = window.posmodel.config;
+            const frame = document.createElement("iframe");
+            frame.id = DISPLAY_FRAME;
+            frame.src = `/pos_customer_display/${config.id}/${config.access_token}`;
+            Object.assign(frame.style, {
+                position: "fixed",
+                inset: "0",
+                width: "100vw",
+                height: "100vh",
+                border: "0",
+                zIndex: "20000",
+                visibility: "hidden",
+                pointerEvents: "none",
+                background: "white",
+            });
+            document.body.appendChild(frame);
+        },
+    };
+}
+
+export function customerDisplayIsReady() {
+    return {
+        content: "the customer display is listening",
+        trigger: "body",
+        run: async () => {
+            for (let i = 0; i < 100; i++) {
+                if (displayDocument()?.querySelector(".o_customer_display")) {
+                    return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            throw new Error("the customer display did not load");
+        },
+    };
+}
+
+function displayDocument() {
+    return document.getElementById(DISPLAY_FRAME)?.contentDocument;
+}
+
+/** The customer display shows (or no longer shows) the MobilePay QR code. */
+export function customerDisplayQr(shown = true) {
+    return {
+        content: `the customer display ${shown ? "shows" : "no longer shows"} the MobilePay QR`,
+        trigger: "body",
+        run: async () => {
+            for (let i = 0; i < 100; i++) {
+                const doc = displayDocument();
+                const qr = doc?.querySelector(".o_mobilepay_customer_qr img[src^='data:image/']");
+                if (Boolean(qr) === shown && doc?.querySelector(".o_customer_display")) {
+                    return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            const doc = displayDocument();
+            throw new Error(
+                `customer display: MobilePay QR ${shown ? "missing" : "still shown"} (display: ${
+                    doc?.body?.innerText?.slice(0, 300) || "not loaded"
+                })`
+            );
+        },
+    };
+}
+
+/** Shows the customer display over the POS for a screenshot, then hides it again. */
+export function screenshotCustomerDisplay(name) {
+    return [
+        {
+            content: "show the customer display",
+            trigger: "body",
+            run: () => {
+                document.getElementById(DISPLAY_FRAME).style.visibility = "visible";
+            },
+        },
+        screenshot(name),
+        {
+            content: "hide the customer display",
+            trigger: "body",
+            run: () => {
+                document.getElementById(DISPLAY_FRAME).style.visibility = "hidden";
+            },
+        },
+    ];
+}
+
+export function receiptShowsMobilePay(text = "Paid with MobilePay") {
+    return [
+        {
+            content: `the receipt says '${text}'`,
+            trigger: `.pos-receipt .o_mobilepay_receipt_ref:contains("${text}")`,
+        },
+        {
+            content: "the receipt shows the transaction reference",
+            trigger: ".pos-receipt .o_mobilepay_receipt_ref:contains('Transaction:')",
+        },
+    ];
+}
+
+export function reload() {
+    return {
+        content: "reload the POS in the middle of the payment",
+        trigger: "body",
+        run: () => window.location.reload(),
+    };
+}

@@ -1,0 +1,283 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The cashier's side in a real browser: POS tours against the MobilePay emulator.
+
+Each tour runs the Odoo 18 POS in headless Chromium; the Odoo server talks to a
+MobilePay emulator started here. The customer is played by this test: a tiny HTTP
+"customer driver" on 127.0.0.1 (its address goes to the tour in the URL) that the
+tour calls at the right moment, and that checks in, approves or declines on the
+emulator through its user-simulation API, like the customer's phone would.
+
+Bus pushes: Odoo disables websockets and drops post-commit hooks in tests; here the
+websocket is allowed and the bus notifications of each committed request are handed
+to the connected websockets, so the POS gets MOBILEPAY_STATE pushes as in production
+(the polling fallback covers anything else).
+
+Screenshots: with POS_MOBILEPAY_SCREENSHOT_DIR set, the tours' "screenshot" steps
+save PNGs of the page there (used for the README).
+"""
+
+import json
+import logging
+import os
+import threading
+from contextlib import suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.sql_db import TestCursor
+from odoo.tests import tagged
+from odoo.tests.common import ChromeBrowser
+
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+
+from ..mobilepay.emulator import Emulator, EmulatorSettings
+
+_logger = logging.getLogger(__name__)
+
+CUSTOMER_PHONE = "+4520031801"
+SCREENSHOT_ENV = "POS_MOBILEPAY_SCREENSHOT_DIR"
+SCREENSHOT_SIGNAL = "MOBILEPAY_SCREENSHOT:"
+
+
+class CustomerDriver:
+    """HTTP endpoints the tour calls to act as the customer (or as MobilePay)."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.calls = []
+        self.errors = []
+        self._server = None
+        self._thread = None
+
+    # ------------------------------------------------------------------ actions
+
+    def _beacon(self, body):
+        beacon = body.get("beacon_id")
+        if beacon:
+            return beacon
+        live = [p for p in self.emulator.dump_state()["pointOfSales"] if not p.get("deleted")]
+        if len(live) != 1:
+            raise RuntimeError(f"cannot tell which PoS the customer stands at: {len(live)} PoS")
+        return live[0]["beaconId"]
+
+    def act(self, action, body):
+        self.calls.append(action)
+        if action == "checkin":
+            self.emulator.user_checkin(self._beacon(body), CUSTOMER_PHONE)
+        elif action == "accept":
+            self.emulator.user_accept_payment(self._beacon(body), CUSTOMER_PHONE)
+        elif action == "reject":
+            self.emulator.user_cancel_payment(self._beacon(body))
+        elif action == "refund_window":
+            self.emulator.settings.refund_window_s = float(body["seconds"])
+        else:
+            raise ValueError(f"unknown action {action!r}")
+
+    # ------------------------------------------------------------------ server
+
+    def start(self):
+        driver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _reply(self, status, text=""):
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+                self.send_header("Access-Control-Allow-Headers", "Content-Type")
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_OPTIONS(self):  # noqa: N802 - http.server naming
+                self._reply(204)
+
+            def do_POST(self):  # noqa: N802 - http.server naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                action = self.path.strip("/").split("?")[0]
+                try:
+                    body = json.loads(raw or b"{}")
+                    driver.act(action, body)
+                except Exception as error:  # reported to the tour, which then fails
+                    driver.errors.append(f"{action}: {error}")
+                    _logger.warning("customer driver: %s failed: %s", action, error)
+                    self._reply(500, f"{action}: {error}")
+                    return
+                self._reply(200, "ok")
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="mobilepay-customer")
+        self._thread.start()
+        return self
+
+    @property
+    def url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _screenshot_console_handler(original, directory):
+    """Wraps ChromeBrowser._handle_console: a "MOBILEPAY_SCREENSHOT:<name>" log saves a PNG."""
+
+    def handle_console(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP naming
+        if args:
+            with suppress(Exception):
+                first = str(browser._from_remoteobject(args[0]))
+                if first.startswith(SCREENSHOT_SIGNAL):
+                    name = "".join(c for c in first[len(SCREENSHOT_SIGNAL) :] if c.isalnum() or c in "_-")
+                    future = browser._websocket_send("Page.captureScreenshot", with_future=True)
+
+                    def save(done, name=name):
+                        import base64
+
+                        with suppress(Exception):
+                            png = base64.b64decode(done.result(timeout=0)["data"])
+                            os.makedirs(directory, exist_ok=True)
+                            with open(os.path.join(directory, f"{name}.png"), "wb") as f:
+                                f.write(png)
+                            _logger.info("MobilePay screenshot saved: %s.png", name)
+
+                    future.add_done_callback(save)
+        return original(browser, type, args=args, stackTrace=stackTrace, **kw)
+
+    return handle_console
+
+
+def _live_bus_commit(original):
+    """Wraps TestCursor.commit: hand the request's bus notifications to the websockets."""
+    from odoo.addons.bus.models.bus import dispatch, hashable
+
+    def commit(cursor):
+        channels = list(cursor.postcommit.data.get("bus.bus.channels") or ())
+        result = original(cursor)
+        if channels:
+            websockets = set()
+            for channel in channels:
+                websockets.update(dispatch._channels_to_ws.get(hashable(channel), ()))
+            for websocket in websockets:
+                with suppress(Exception):
+                    websocket.trigger_notification_dispatching()
+        return result
+
+    return commit
+
+
+@tagged("post_install", "-at_install")
+class TestMobilePayTours(TestPointOfSaleHttpCommon):
+    @classmethod
+    def setup_independent_company(cls, **kwargs):
+        # MobilePay takes DKK and EUR only: the test company works in DKK.
+        kwargs.setdefault("currency_id", cls.env.ref("base.DKK").id)
+        return super().setup_independent_company(**kwargs)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=200, refund_poll_delay_ms=100)).start()
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", cls.emulator.base_url)
+        cls.mobilepay_method = cls.env["pos.payment.method"].create(
+            {
+                "name": "MobilePay",
+                "journal_id": cls.bank_journal.id,
+                "use_payment_terminal": "mobilepay",
+                "mobilepay_environment": "demo",
+            }
+        )
+        cls.main_pos_config.write(
+            {
+                "payment_method_ids": [Command.link(cls.mobilepay_method.id)],
+                # The cashier validates: the tours check what happens before that.
+                "auto_validate_terminal_payment": False,
+            }
+        )
+        cls.driver = CustomerDriver(cls.emulator).start()
+        cls.addClassCleanup(cls.driver.stop)
+
+        # Bus pushes reach the POS as in production (see the module docstring).
+        from odoo.addons.bus.websocket import WebsocketConnectionHandler
+
+        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
+        cls.startClassPatcher(patch.object(TestCursor, "commit", _live_bus_commit(TestCursor.commit)))
+        directory = os.environ.get(SCREENSHOT_ENV)
+        if directory:
+            cls.startClassPatcher(
+                patch.object(
+                    ChromeBrowser,
+                    "_handle_console",
+                    _screenshot_console_handler(ChromeBrowser._handle_console, directory),
+                )
+            )
+
+    def setUp(self):
+        super().setUp()
+        state = self.emulator.dump_state()
+        self._known_payments = len(state["payments"])
+        self._known_refunds = len(state["refunds"])
+        self.emulator.settings.refund_window_s = 90 * 24 * 3600
+        self.driver.errors.clear()
+        self.driver.calls.clear()
+
+    def _start(self, tour):
+        self.main_pos_config.open_ui()
+        url = f"/pos/ui?config_id={self.main_pos_config.id}&mobilepay_driver={self.driver.url}"
+        self.start_tour(url, tour, login="pos_user")
+        self.assertFalse(self.driver.errors, "the customer driver failed")
+
+    def _emulator_payments(self):
+        """The payments this test made at MobilePay (the emulator keeps earlier ones)."""
+        return self.emulator.dump_state()["payments"][self._known_payments :]
+
+    def _emulator_refunds(self):
+        return self.emulator.dump_state()["refunds"][self._known_refunds :]
+
+    def _pos_payments(self):
+        return self.env["pos.payment"].search([("payment_method_id", "=", self.mobilepay_method.id)], order="id")
+
+    def test_pay(self):
+        self._start("MobilePayPayTour")
+        payments = self._emulator_payments()
+        self.assertEqual([p["status"] for p in payments], ["Captured"])
+        line = self._pos_payments()
+        self.assertEqual(len(line), 1)
+        self.assertTrue(line.transaction_id, "the receipt's transaction reference is saved on the payment")
+        self.assertEqual(line.pos_order_id.state, "paid")
+
+    def test_customer_rejects_then_retry(self):
+        self._start("MobilePayRejectRetryTour")
+        self.assertEqual([p["status"] for p in self._emulator_payments()], ["CancelledByUser", "Captured"])
+        self.assertEqual(len(self._pos_payments()), 1, "only the paid attempt is on the order")
+
+    def test_cashier_cancels(self):
+        self._start("MobilePayCashierCancelTour")
+        self.assertEqual(
+            [p["status"] for p in self._emulator_payments()],
+            ["CancelledByClient", "CancelledByClient"],
+            "the Cancel button and the removed line both cancelled at MobilePay",
+        )
+        self.assertFalse(self._pos_payments(), "no MobilePay payment on the order")
+
+    def test_reload_mid_payment(self):
+        self._start("MobilePayReloadTour")
+        self.assertEqual([p["status"] for p in self._emulator_payments()], ["Captured"])
+        self.assertEqual(len(self._pos_payments()), 1)
+
+    def test_refund(self):
+        self._start("MobilePayRefundTour")
+        refunds = self._emulator_refunds()
+        self.assertEqual([r["status"] for r in refunds], ["Captured"])
+        lines = self._pos_payments()
+        self.assertEqual(sorted(lines.mapped("amount")), [-1.98, 1.98])
