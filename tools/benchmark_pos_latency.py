@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""How long the cashier waits: from the customer's "accept" to the POS line showing paid.
+
+Runs a real Odoo 18 server (threaded, one cron thread: the MobilePay poller), the
+MobilePay emulator, and the POS in headless Chromium (driven over the DevTools
+protocol). For each of N payments it adds a product, picks MobilePay, lets the
+emulated customer check in, notes the time, has the customer accept, and waits
+until the POS line's status is "done" (read in the page every few milliseconds,
+timestamped with the browser's clock, which is this machine's clock). Prints the
+figures; asserts nothing.
+
+Expected: the server polls MobilePay every pollDelayInMs, captures, and pushes the
+state over the bus, so latency ~ U(0, pollDelay) + capture + push, and
+p95 <= pollDelay + 300 ms is the target.
+
+Usage (with Odoo's Python, which has websocket-client):
+
+    /opt/odoo18-venv/bin/python tools/benchmark_pos_latency.py \\
+        --db mpos_bench --template mpos_base --n 50 --poll-delay-ms 1000 \\
+        --db-args "--db_host=127.0.0.1 --db_user=root"
+
+--template copies an existing database that has point_of_sale (with demo data and
+the admin/admin login); without it --db must exist already. The database is
+modified (pos_mobilepay installed, a DKK register created); use a scratch one.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shlex
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ADDON_ROOT)
+
+from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
+
+try:
+    import websocket  # websocket-client, as Odoo's tours use
+except ImportError:  # pragma: no cover
+    sys.exit("websocket-client is needed: run this with Odoo's Python")
+
+SETUP_SCRIPT = r"""
+import datetime
+from odoo import Command
+emulator_url = {emulator_url!r}
+env = env(user=env.ref("base.user_admin"))
+env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", emulator_url)
+company = env.company
+dkk = env.ref("base.DKK")
+dkk.active = True
+config = env["pos.config"].search([("name", "=", "MobilePay Benchmark")], limit=1)
+if not config:
+    if not dkk.rate_ids:
+        env["res.currency.rate"].create({{"currency_id": dkk.id, "rate": 7.0, "name": datetime.date.today()}})
+    def journal(name, kind, code):
+        return env["account.journal"].create({{
+            "name": name, "type": kind, "code": code, "company_id": company.id, "currency_id": dkk.id,
+        }})
+    sale = journal("PoS Sale DKK", "sale", "PSDK")
+    invoice = journal("Invoices DKK", "sale", "INDK")
+    cash = journal("Cash DKK", "cash", "CSDK")
+    bank = journal("MobilePay DKK", "bank", "MPDK")
+    pricelist = env["product.pricelist"].create({{"name": "DKK", "currency_id": dkk.id}})
+    cash_pm = env["pos.payment.method"].create({{"name": "Cash DKK", "journal_id": cash.id}})
+    mobilepay = env["pos.payment.method"].create({{
+        "name": "MobilePay", "journal_id": bank.id, "use_payment_terminal": "mobilepay",
+        "mobilepay_environment": "demo",
+    }})
+    config = env["pos.config"].create({{
+        "name": "MobilePay Benchmark",
+        "journal_id": sale.id,
+        "invoice_journal_id": invoice.id,
+        "use_pricelist": True,
+        "pricelist_id": pricelist.id,
+        "available_pricelist_ids": [Command.set(pricelist.ids)],
+        "payment_method_ids": [Command.set([cash_pm.id, mobilepay.id])],
+        "auto_validate_terminal_payment": False,
+        "customer_display_type": "none",
+    }})
+product = env["product.product"].search([("name", "=", "MobilePay Benchmark Item")], limit=1)
+if not product:
+    product = env["product.product"].create({{
+        "name": "MobilePay Benchmark Item", "available_in_pos": True, "list_price": 25.0, "taxes_id": False,
+    }})
+if not config.current_session_id:
+    config.open_ui()
+session = config.current_session_id
+if session.state == "opening_control":
+    session.set_opening_control(0, "")
+env.cr.commit()
+print("BENCH_CONFIG", config.id)
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    print("$", " ".join(shlex.quote(c) for c in cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class Page:
+    """A Chromium page over the DevTools protocol (just what the benchmark needs)."""
+
+    def __init__(self, ws_url):
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self._id = 0
+        self._lock = threading.Lock()
+
+    def call(self, method, **params):
+        with self._lock:
+            self._id += 1
+            msg_id = self._id
+            self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+            while True:
+                msg = json.loads(self.ws.recv())
+                if msg.get("id") == msg_id:
+                    if "error" in msg:
+                        raise RuntimeError(f"{method}: {msg['error']}")
+                    return msg.get("result", {})
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"JS error: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def wait(self, expression, timeout=30.0, interval=0.02, what=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                value = self.js(expression)
+            except RuntimeError:
+                value = None
+            if value:
+                return value
+            time.sleep(interval)
+        raise TimeoutError(f"timed out waiting for {what or expression}")
+
+
+def click(selector, text=None):
+    cond = f"e.textContent.includes({json.dumps(text)})" if text else "true"
+    return (
+        f"(() => {{ const e = [...document.querySelectorAll({json.dumps(selector)})].find((e) => {cond});"
+        " if (!e) return false; e.click(); return true; })()"
+    )
+
+
+LINE_JS = """(() => {
+    const order = window.posmodel && window.posmodel.get_order();
+    const line = order && order.payment_ids.filter(
+        (l) => l.payment_method_id.use_payment_terminal === "mobilepay").at(-1);
+    // Plain data: the POS records are reactive proxies.
+    return line ? JSON.parse(JSON.stringify(
+        { uuid: line.uuid, status: line.payment_status, mp: line.uiState.mobilepay || null })) : null;
+})()"""
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def captured_time_ms(emulator):
+    """When the emulator saw the newest payment captured (epoch ms), or None."""
+    payments = emulator.dump_state()["payments"]
+    if not payments:
+        return None
+    for step in payments[-1]["history"]:
+        if step["rule"] == "P9":
+            at = datetime.datetime.fromisoformat(step["at"])
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=datetime.timezone.utc)
+            return at.timestamp() * 1000
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--template", help="copy this database first (createdb -T)")
+    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo")
+    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
+    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--poll-delay-ms", type=int, default=1000)
+    parser.add_argument(
+        "--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+    )
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    args = parser.parse_args()
+    db_args = shlex.split(args.db_args)
+    work = tempfile.mkdtemp(prefix="mp_bench_")
+    procs = []
+
+    addons = os.path.join(work, "addons")
+    os.makedirs(addons)
+    os.symlink(ADDON_ROOT, os.path.join(addons, "pos_mobilepay"))
+    if args.addons_path:
+        addons_path = f"{args.addons_path},{addons}"
+    else:
+        odoo_root = os.path.dirname(os.path.dirname(os.path.realpath(args.odoo_bin)))
+        guess = [
+            "/opt/odoo18/addons",
+            "/opt/odoo18/odoo/addons",
+            os.path.join(odoo_root, "addons"),
+        ]
+        addons_path = ",".join([p for p in guess if os.path.isdir(p)] + [addons])
+
+    emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms)).start()
+    print(f"emulator at {emulator.base_url} (pollDelayInMs {args.poll_delay_ms})", flush=True)
+    try:
+        if args.template:
+            host = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_host=")]
+            user = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_user=")]
+            pg = (["-h", host[0]] if host else []) + (["-U", user[0]] if user else [])
+            subprocess.run(["dropdb", *pg, "--if-exists", args.db], check=False)
+            run(["createdb", *pg, "-T", args.template, args.db])
+            store = os.path.expanduser("~/.local/share/Odoo/filestore")
+            if os.path.isdir(os.path.join(store, args.template)):
+                shutil.rmtree(os.path.join(store, args.db), ignore_errors=True)
+                shutil.copytree(os.path.join(store, args.template), os.path.join(store, args.db))
+        common = [args.odoo_bin, "-d", args.db, *db_args, f"--addons-path={addons_path}", "--log-level=warn"]
+        run([*common, "-i", "pos_mobilepay", "--stop-after-init"])
+        setup = SETUP_SCRIPT.format(emulator_url=emulator.base_url)
+        shell = subprocess.run(
+            [args.odoo_bin, "shell", "-d", args.db, *db_args, f"--addons-path={addons_path}", "--log-level=warn"],
+            input=setup,
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        out = shell.stdout
+        if "BENCH_CONFIG" not in out:
+            raise RuntimeError(f"setting up the register failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
+        config_id = int(next(line.split()[1] for line in out.splitlines() if line.startswith("BENCH_CONFIG")))
+
+        port = free_port()
+        server_log = open(os.path.join(work, "odoo.log"), "w")
+        server = subprocess.Popen(
+            [
+                *common,
+                f"--http-port={port}",
+                "--http-interface=127.0.0.1",
+                f"--gevent-port={free_port()}",
+                "--workers=0",
+                "--max-cron-threads=1",
+            ],
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(server)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/web/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"Odoo did not start; see {server_log.name}")
+
+        # Log in (a session cookie for the browser).
+        req = urllib.request.Request(
+            f"{base}/web/session/authenticate",
+            data=json.dumps(
+                {"jsonrpc": "2.0", "params": {"db": args.db, "login": args.login, "password": args.password}}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            cookie = resp.headers.get("Set-Cookie", "")
+        session_id = cookie.split("session_id=", 1)[1].split(";", 1)[0]
+
+        profile = os.path.join(work, "chrome")
+        chrome = subprocess.Popen(
+            [
+                args.chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                "--window-size=1366,768",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        procs.append(chrome)
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        for _ in range(100):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.1)
+        devtools_port = open(port_file).read().split()[0]
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{devtools_port}/json"))
+        page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
+        page.call("Network.enable")
+        page.call("Network.setCookie", name="session_id", value=session_id, domain="127.0.0.1", path="/")
+        page.call("Page.navigate", url=f"{base}/pos/ui?config_id={config_id}")
+        # The POS may open on its login screen and ask to open the register.
+        deadline = time.monotonic() + 120
+        while not page.js("!!document.querySelector('.product-screen article.product')"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the POS did not open")
+            page.js(click(".screen-login .open-register-btn"))
+            page.js(click(".modal .modal-footer .btn-primary", "Open Register"))
+            time.sleep(0.3)
+
+        latencies, server_part, pos_part = [], [], []
+        for i in range(args.n):
+            page.wait(click("article.product .product-name", "MobilePay Benchmark Item"), what="product")
+            page.wait(click(".product-screen .pay-order-button"), what="pay button")
+            page.wait("!!document.querySelector('.payment-screen')", what="payment screen")
+            page.wait(click(".paymentmethods .button.paymentmethod", "MobilePay"), what="MobilePay method")
+            line = page.wait(
+                f"(() => {{ const l = {LINE_JS}; return l && l.mp && l.mp.state === 'waiting_for_customer' "
+                "&& l.mp.beacon_id ? l : null; })()",
+                what="the QR on screen",
+            )
+            beacon = line["mp"]["beacon_id"]
+            emulator.user_checkin(beacon, "+4520031801")
+            # Watch the line in the page: note when it turns done (browser clock).
+            page.js(
+                "window.__mpDoneAt = null; (() => { const uuid = %s; const t = setInterval(() => {"
+                " const l = window.posmodel.models['pos.payment'].find((p) => p.uuid === uuid);"
+                " if (l && l.payment_status === 'done') { window.__mpDoneAt = Date.now(); clearInterval(t); }"
+                " }, 2); })()" % json.dumps(line["uuid"])
+            )
+            accepted_at = time.time() * 1000
+            emulator.user_accept_payment(beacon, "+4520031801")
+            done_at = page.wait("window.__mpDoneAt", timeout=60, interval=0.01, what="the line to be paid")
+            latency = done_at - accepted_at
+            latencies.append(latency)
+            captured_at = captured_time_ms(emulator)
+            if captured_at:
+                server_part.append(captured_at - accepted_at)
+                pos_part.append(done_at - captured_at)
+            print(
+                f"payment {i + 1:3d}/{args.n}: {latency:7.0f} ms"
+                + (
+                    f"  (server {captured_at - accepted_at:5.0f} ms, POS {done_at - captured_at:4.0f} ms)"
+                    if captured_at
+                    else ""
+                ),
+                flush=True,
+            )
+            page.wait(click(".o_mobilepay_dialog .o_mobilepay_close") + " || true", timeout=2)
+            page.wait("!document.querySelector('.o_mobilepay_dialog')", what="the dialog to close")
+            page.wait(click(".payment-screen .button.next.highlight"), what="validate")
+            page.wait(click(".receipt-screen .button.next.highlight[name='done']"), what="new order")
+            page.wait("!!document.querySelector('.product-screen')", what="next order")
+
+        print()
+        print(f"MobilePay accept -> POS line paid, {len(latencies)} payments, pollDelayInMs {args.poll_delay_ms}")
+        print(f"  median {statistics.median(latencies):7.0f} ms")
+        print(f"  p95    {p95(latencies):7.0f} ms   (target <= pollDelay + 300 = {args.poll_delay_ms + 300} ms)")
+        print(
+            f"  mean   {statistics.mean(latencies):7.0f} ms   min {min(latencies):.0f} ms   max {max(latencies):.0f} ms"
+        )
+        if server_part:
+            print(
+                "  of which server (accept -> captured at MobilePay):"
+                f" median {statistics.median(server_part):.0f} ms,"
+                f" p95 {p95(server_part):.0f} ms"
+            )
+            print(
+                "  of which POS (captured -> line paid on screen):    "
+                f" median {statistics.median(pos_part):.0f} ms,"
+                f" p95 {p95(pos_part):.0f} ms"
+            )
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
