@@ -18,6 +18,9 @@
         "views/pos_mobilepay_transaction_views.xml",
         "views/pos_mobilepay_menus.xml",
     ],
+    "demo": [
+        "data/pos_mobilepay_demo.xml",
+    ],
     "assets": {
         "point_of_sale._assets_pos": [
             "pos_mobilepay/static/src/app/**/*",

@@ -1,5 +1,6 @@
 from . import (
     pos_config,
+    pos_mobilepay_demo_shop,
     pos_mobilepay_registration,
     pos_mobilepay_transaction,
     pos_mobilepay_transaction_event,

@@ -1,0 +1,56 @@
+from odoo import Command, api, models
+
+DEMO_SHOP_NAME = "MobilePay Shop (DKK)"
+
+
+class PosConfig(models.Model):
+    _inherit = "pos.config"
+
+    @api.model
+    def _mobilepay_create_demo_shop(self):
+        """Demo data: a Danish-kroner register that takes MobilePay in demo mode (the emulator).
+
+        MobilePay takes DKK and EUR only, so the register gets its own DKK journals and
+        pricelist in the demo company. Nothing is created twice.
+        """
+        company = self.env.ref("base.main_company")
+        if self.search_count([("name", "=", DEMO_SHOP_NAME), ("company_id", "=", company.id)]):
+            return False
+        dkk = self.env.ref("base.DKK")
+        dkk.active = True
+
+        def journal(name, kind, code):
+            return self.env["account.journal"].create(
+                {"name": name, "type": kind, "code": code, "company_id": company.id, "currency_id": dkk.id}
+            )
+
+        sale = journal("MobilePay Shop Sales", "sale", "MPSHS")
+        invoices = journal("MobilePay Shop Invoices", "sale", "MPSHI")
+        cash = journal("MobilePay Shop Cash", "cash", "MPSHC")
+        bank = journal("MobilePay", "bank", "MPSHB")
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Danish kroner", "currency_id": dkk.id, "company_id": company.id}
+        )
+        Method = self.env["pos.payment.method"]
+        cash_method = Method.create({"name": "Cash (DKK)", "journal_id": cash.id, "company_id": company.id})
+        mobilepay = Method.create(
+            {
+                "name": "MobilePay",
+                "journal_id": bank.id,
+                "company_id": company.id,
+                "use_payment_terminal": "mobilepay",
+                "mobilepay_environment": "demo",
+            }
+        )
+        return self.create(
+            {
+                "name": DEMO_SHOP_NAME,
+                "company_id": company.id,
+                "journal_id": sale.id,
+                "invoice_journal_id": invoices.id,
+                "use_pricelist": True,
+                "pricelist_id": pricelist.id,
+                "available_pricelist_ids": [Command.set(pricelist.ids)],
+                "payment_method_ids": [Command.set([cash_method.id, mobilepay.id])],
+            }
+        )
