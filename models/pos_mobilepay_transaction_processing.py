@@ -86,10 +86,7 @@ class PosMobilepayTransaction(models.Model):
                         transaction._mobilepay_note_error(_("Connecting"), error)
                         processed |= transaction
                         continue
-                    if transaction.kind == "refund":
-                        transaction._mobilepay_step_refund(provider)
-                    else:
-                        transaction._mobilepay_step_payment(provider)
+                    transaction._mobilepay_step(provider)
                 processed |= transaction
             except psycopg2.Error as error:
                 # Typically a serialisation failure against another worker: next time.
@@ -116,35 +113,32 @@ class PosMobilepayTransaction(models.Model):
             return True
         return self.state == RESERVED
 
-    def _mobilepay_step_payment(self, provider):
+    def _mobilepay_step(self, provider):
+        """One step of a payment or refund: cancel if so intended, poll when due, then settle a reservation."""
+        if self.kind == "refund":
+            cancellable = CANCELLABLE_REFUND_STATES
+            poll, capture, cancel = (
+                self._mobilepay_poll_refund,
+                self._mobilepay_capture_refund_at_provider,
+                self._mobilepay_cancel_refund_at_provider,
+            )
+        else:
+            cancellable = CANCELLABLE_PAYMENT_STATES
+            poll, capture, cancel = (
+                self._mobilepay_poll_payment,
+                self._mobilepay_capture_payment_at_provider,
+                self._mobilepay_cancel_payment_at_provider,
+            )
         acted = False
-        if self.intent == "cancel" and self.state in CANCELLABLE_PAYMENT_STATES and self._mobilepay_may_act():
-            self._mobilepay_cancel_payment_at_provider(provider)
+        if self.intent == "cancel" and self.state in cancellable and self._mobilepay_may_act():
+            cancel(provider)
             acted = True
             if self.is_final:
                 return
         if not self.is_final and self._mobilepay_is_due():
-            self._mobilepay_poll_payment(provider)
+            poll(provider)
         if self.state == RESERVED and not acted and self._mobilepay_may_act():
-            if self.intent == "capture":
-                self._mobilepay_capture_payment_at_provider(provider)
-            else:
-                self._mobilepay_cancel_payment_at_provider(provider)
-
-    def _mobilepay_step_refund(self, provider):
-        acted = False
-        if self.intent == "cancel" and self.state in CANCELLABLE_REFUND_STATES and self._mobilepay_may_act():
-            self._mobilepay_cancel_refund_at_provider(provider)
-            acted = True
-            if self.is_final:
-                return
-        if not self.is_final and self._mobilepay_is_due():
-            self._mobilepay_poll_refund(provider)
-        if self.state == RESERVED and not acted and self._mobilepay_may_act():
-            if self.intent == "capture":
-                self._mobilepay_capture_refund_at_provider(provider)
-            else:
-                self._mobilepay_cancel_refund_at_provider(provider)
+            (capture if self.intent == "capture" else cancel)(provider)
 
     # ------------------------------------------------------------------ errors
 
