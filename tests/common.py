@@ -17,15 +17,6 @@ from ..models import mobilepay_demo
 
 PHONE = "+4520031801"
 
-EMULATOR_SETTINGS = dict(
-    payment_poll_delay_ms=50,
-    checkin_poll_delay_ms=50,
-    refund_poll_delay_ms=20,
-    refund_reservation_delay_s=0.05,
-    notification_retry_delay_s=0.05,
-    notification_timeout_s=2.0,
-)
-
 
 class MobilePayCommon(AccountTestInvoicingHttpCommon):
     # Extra values of the main MobilePay method (set before its session opens).
@@ -39,7 +30,7 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
 
     @classmethod
     def setUpClass(cls):
-        cls.emulator = Emulator(EmulatorSettings(**EMULATOR_SETTINGS)).start()
+        cls.emulator = Emulator(EmulatorSettings.for_tests()).start()
         cls.addClassCleanup(cls.emulator.stop)
         super().setUpClass()
         cls.env.user.groups_id += cls.env.ref("point_of_sale.group_pos_manager")

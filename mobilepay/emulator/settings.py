@@ -75,6 +75,20 @@ class EmulatorSettings:
     demo_client_id: str = DEMO_CLIENT_ID
     demo_client_secret: str = DEMO_CLIENT_SECRET
 
+    @classmethod
+    def for_tests(cls, **overrides) -> "EmulatorSettings":
+        """Short delays so a test suite runs in seconds (the pytest suite and the Odoo suite use them)."""
+        values = dict(
+            payment_poll_delay_ms=50,
+            checkin_poll_delay_ms=50,
+            refund_poll_delay_ms=20,
+            refund_reservation_delay_s=0.05,
+            notification_retry_delay_s=0.05,
+            notification_timeout_s=2.0,
+        )
+        values.update(overrides)
+        return cls(**values)
+
     def copy(self) -> "EmulatorSettings":
         clone = dataclasses.replace(self)
         clone.callbacks = dict(self.callbacks)

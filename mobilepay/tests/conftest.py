@@ -29,15 +29,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_DIR = REPO_ROOT.parent / "shared" / "mobilepay-pos-v10"
 SANDBOX = "https://api.sandbox.mobilepay.dk"
 
-TEST_SETTINGS = dict(
-    payment_poll_delay_ms=50,
-    checkin_poll_delay_ms=50,
-    refund_poll_delay_ms=20,
-    refund_reservation_delay_s=0.05,
-    notification_retry_delay_s=0.05,
-    notification_timeout_s=2.0,
-)
-
 
 # ---------------------------------------------------------------------------------------------- spec
 
@@ -140,7 +131,7 @@ def contract(spec_path) -> Contract:
 
 @pytest.fixture(scope="session")
 def emulator_server():
-    emu = Emulator(EmulatorSettings(**TEST_SETTINGS)).start("127.0.0.1", 0)
+    emu = Emulator(EmulatorSettings.for_tests()).start("127.0.0.1", 0)
     yield emu
     emu.stop()
 
