@@ -15,7 +15,7 @@ p95 <= pollDelay + 300 ms is the target.
 
 Usage (with Odoo's Python, which has websocket-client):
 
-    /opt/odoo18-venv/bin/python tools/benchmark_pos_latency.py \\
+    <odoo's python> tools/benchmark_pos_latency.py \\
         --db mpos_bench --template mpos_base --n 50 --poll-delay-ms 1000 \\
         --db-args "--db_host=127.0.0.1 --db_user=root"
 
@@ -50,43 +50,12 @@ except ImportError:  # pragma: no cover
     sys.exit("websocket-client is needed: run this with Odoo's Python")
 
 SETUP_SCRIPT = r"""
-import datetime
-from odoo import Command
 emulator_url = {emulator_url!r}
 env = env(user=env.ref("base.user_admin"))
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", emulator_url)
-company = env.company
-dkk = env.ref("base.DKK")
-dkk.active = True
-config = env["pos.config"].search([("name", "=", "MobilePay Benchmark")], limit=1)
-if not config:
-    if not dkk.rate_ids:
-        env["res.currency.rate"].create({{"currency_id": dkk.id, "rate": 7.0, "name": datetime.date.today()}})
-    def journal(name, kind, code):
-        return env["account.journal"].create({{
-            "name": name, "type": kind, "code": code, "company_id": company.id, "currency_id": dkk.id,
-        }})
-    sale = journal("PoS Sale DKK", "sale", "PSDK")
-    invoice = journal("Invoices DKK", "sale", "INDK")
-    cash = journal("Cash DKK", "cash", "CSDK")
-    bank = journal("MobilePay DKK", "bank", "MPDK")
-    pricelist = env["product.pricelist"].create({{"name": "DKK", "currency_id": dkk.id}})
-    cash_pm = env["pos.payment.method"].create({{"name": "Cash DKK", "journal_id": cash.id}})
-    mobilepay = env["pos.payment.method"].create({{
-        "name": "MobilePay", "journal_id": bank.id, "use_payment_terminal": "mobilepay",
-        "mobilepay_environment": "demo",
-    }})
-    config = env["pos.config"].create({{
-        "name": "MobilePay Benchmark",
-        "journal_id": sale.id,
-        "invoice_journal_id": invoice.id,
-        "use_pricelist": True,
-        "pricelist_id": pricelist.id,
-        "available_pricelist_ids": [Command.set(pricelist.ids)],
-        "payment_method_ids": [Command.set([cash_pm.id, mobilepay.id])],
-        "auto_validate_terminal_payment": False,
-        "customer_display_type": "none",
-    }})
+env["pos.config"]._mobilepay_create_demo_shop()  # the addon's demo register (DKK, MobilePay in demo mode)
+config = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
+config.write({{"auto_validate_terminal_payment": False, "customer_display_type": "none"}})
 product = env["product.product"].search([("name", "=", "MobilePay Benchmark Item")], limit=1)
 if not product:
     product = env["product.product"].create({{
@@ -214,12 +183,11 @@ def main():
     if args.addons_path:
         addons_path = f"{args.addons_path},{addons}"
     else:
-        odoo_root = os.path.dirname(os.path.dirname(os.path.realpath(args.odoo_bin)))
-        guess = [
-            "/opt/odoo18/addons",
-            "/opt/odoo18/odoo/addons",
-            os.path.join(odoo_root, "addons"),
-        ]
+        # This script runs with Odoo's Python: Odoo's own addons folders are beside its package.
+        import odoo
+
+        package = os.path.dirname(os.path.abspath(odoo.__file__))
+        guess = [os.path.join(package, "addons"), os.path.join(os.path.dirname(package), "addons")]
         addons_path = ",".join([p for p in guess if os.path.isdir(p)] + [addons])
 
     emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms)).start()
