@@ -63,7 +63,7 @@ if ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
   echo "Creating the database $db with point_of_sale and pos_mobilepay (about two minutes the first time)"
   "$odoo_bin" "${common[@]}" -i pos_mobilepay --stop-after-init --log-level=warn
 fi
-"$odoo_bin" "${common[@]}" shell --no-http --log-level=warn <<PY >/dev/null
+"$odoo_bin" shell "${common[@]}" --no-http --log-level=warn <<PY >/dev/null
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", "$emulator_url")
 env.cr.commit()
 PY
