@@ -171,14 +171,19 @@ class PosMobilepayTransaction(models.Model):
             return
         self._mobilepay_apply_payment_snapshot(snapshot, utcnow())
 
-    def _mobilepay_apply_payment_snapshot(self, snapshot, received_at):
-        values = {
+    @staticmethod
+    def _mobilepay_poll_values(received_at, poll_delay_ms):
+        """What every answered poll records: when, the delay MobilePay asked for, no error."""
+        return {
             "last_poll_at": received_at,
-            "poll_delay_ms": snapshot.poll_delay_ms,
-            "next_poll_at": next_poll_at(received_at, snapshot.poll_delay_ms),
+            "poll_delay_ms": poll_delay_ms,
+            "next_poll_at": next_poll_at(received_at, poll_delay_ms),
             "error_count": 0,
             "last_error": False,
         }
+
+    def _mobilepay_apply_payment_snapshot(self, snapshot, received_at):
+        values = self._mobilepay_poll_values(received_at, snapshot.poll_delay_ms)
         state = snapshot.state.value
         if state == CAPTURED and not self.captured_amount:
             values["captured_amount"] = float(snapshot.amount or self.amount)
@@ -203,19 +208,9 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_capture_payment_at_provider(self, provider):
         amount = to_decimal(self.amount)
-        try:
-            provider.capture_payment(self.provider_payment_id, amount)
-        except MobilePayConflict as error:
-            # Not reserved (any more), or captured already: the next poll tells.
-            self._mobilepay_note_error(_("Capture"), error)
-            self.sudo().write({"next_poll_at": utcnow()})
-            return
-        except MobilePayError as error:
-            self._mobilepay_note_error(_("Capture"), error)
-            return
-        self.sudo().write({"captured_amount": self.amount})
-        self._mobilepay_clear_error()
-        self._mobilepay_set_state(
+        self._mobilepay_settle(
+            lambda: provider.capture_payment(self.provider_payment_id, amount),
+            _("Capture"),
             CAPTURED,
             "Captured",
             _("Captured %(amount)s %(currency)s.", amount=amount, currency=self.currency_id.name),
@@ -246,49 +241,50 @@ class PosMobilepayTransaction(models.Model):
         except MobilePayError as error:
             self._mobilepay_note_error(_("Polling the refund"), error)
             return
-        received_at = utcnow()
-        values = {
-            "last_poll_at": received_at,
-            "poll_delay_ms": snapshot.poll_delay_ms,
-            "next_poll_at": next_poll_at(received_at, snapshot.poll_delay_ms),
-            "error_count": 0,
-            "last_error": False,
-        }
+        values = self._mobilepay_poll_values(utcnow(), snapshot.poll_delay_ms)
         if snapshot.state.value == CAPTURED and not self.captured_amount:
             values["captured_amount"] = float(snapshot.amount)
         self.sudo().write(values)
         self._mobilepay_set_state(snapshot.state.value, snapshot.provider_status)
 
     def _mobilepay_capture_refund_at_provider(self, provider):
-        try:
-            provider.capture_refund(self.provider_refund_id)
-        except MobilePayConflict as error:
-            self._mobilepay_note_error(_("Refund capture"), error)
-            self.sudo().write({"next_poll_at": utcnow()})
-            return
-        except MobilePayError as error:
-            self._mobilepay_note_error(_("Refund capture"), error)
-            return
-        self.sudo().write({"captured_amount": self.amount})
-        self._mobilepay_clear_error()
-        self._mobilepay_set_state(
+        self._mobilepay_settle(
+            lambda: provider.capture_refund(self.provider_refund_id),
+            _("Refund capture"),
             CAPTURED,
             "Captured",
             _("Refunded %(amount)s %(currency)s.", amount=self.amount, currency=self.currency_id.name),
         )
 
     def _mobilepay_cancel_refund_at_provider(self, provider):
+        self._mobilepay_settle(
+            lambda: provider.cancel_refund(self.provider_refund_id),
+            _("Refund cancel"),
+            CANCELLED_BY_CASHIER,
+            "CancelledByClient",
+            _("Refund cancelled at MobilePay."),
+        )
+
+    def _mobilepay_settle(self, call, what, state, provider_status, message):
+        """Capture or cancel at MobilePay with ``call``; on success record ``state``.
+
+        A 409 means MobilePay's state differs from ours: the error is noted and the
+        transaction polled at once, so the next poll tells what happened.
+        """
         try:
-            provider.cancel_refund(self.provider_refund_id)
+            call()
         except MobilePayConflict as error:
-            self._mobilepay_note_error(_("Refund cancel"), error)
+            self._mobilepay_note_error(what, error)
             self.sudo().write({"next_poll_at": utcnow()})
-            return
+            return False
         except MobilePayError as error:
-            self._mobilepay_note_error(_("Refund cancel"), error)
-            return
+            self._mobilepay_note_error(what, error)
+            return False
+        if state == CAPTURED:
+            self.sudo().write({"captured_amount": self.amount})
         self._mobilepay_clear_error()
-        self._mobilepay_set_state(CANCELLED_BY_CASHIER, "CancelledByClient", _("Refund cancelled at MobilePay."))
+        self._mobilepay_set_state(state, provider_status, message)
+        return True
 
     # ------------------------------------------------------------------ the poller (cron)
 
