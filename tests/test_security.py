@@ -135,3 +135,51 @@ class TestMobilePaySecurity(MobilePayCommon):
         self.mobilepay.invalidate_recordset()
         with self.assertRaisesRegex(UserError, "journal"):
             self.start_payment(10.0)
+
+    def test_paid_mobilepay_payment_cannot_be_edited(self):
+        """Core's "Edit payment" must not turn a MobilePay payment into another one, or back."""
+        bank = self.env["pos.payment.method"].create(
+            {
+                "name": "Bank (test)",
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "company_id": self.company.id,
+            }
+        )
+        config = self.env["pos.config"].create(
+            {
+                "name": "Shop with two methods",
+                "company_id": self.company.id,
+                "payment_method_ids": [Command.set([self.mobilepay.id, bank.id])],
+            }
+        )
+        session = self._open_session(config)
+        order = self.env["pos.order"].create(
+            {
+                "session_id": session.id,
+                "company_id": self.company.id,
+                "amount_total": 20.0,
+                "amount_tax": 0.0,
+                "amount_paid": 20.0,
+                "amount_return": 0.0,
+            }
+        )
+        mobilepay_payment = self.env["pos.payment"].create(
+            {"pos_order_id": order.id, "payment_method_id": self.mobilepay.id, "amount": 12.0, "transaction_id": "x"}
+        )
+        bank_payment = self.env["pos.payment"].create(
+            {"pos_order_id": order.id, "payment_method_id": bank.id, "amount": 8.0}
+        )
+        # While the order is a draft the POS may still change its lines.
+        mobilepay_payment.write({"amount": 13.0})
+        mobilepay_payment.write({"amount": 12.0})
+        order.write({"state": "paid"})
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            mobilepay_payment.write({"payment_method_id": bank.id})
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            mobilepay_payment.write({"amount": 5.0})
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            bank_payment.write({"payment_method_id": self.mobilepay.id})
+        # Writing what is already there, or editing two non-MobilePay payments, stays allowed.
+        mobilepay_payment.write({"amount": 12.0, "payment_method_id": self.mobilepay.id})
+        bank_payment.write({"amount": 8.0})
+        self.assertEqual(mobilepay_payment.payment_method_id, self.mobilepay)
