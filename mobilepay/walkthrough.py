@@ -24,6 +24,7 @@ from .emulator.settings import (
     DEMO_MERCHANT_LOCATION_ID,
     DEMO_MERCHANT_VAT,
 )
+from .polling import wait_until
 from .provider import PaymentState, PosSpec, RefundState
 from .provider_v10 import make_provider
 
@@ -48,16 +49,16 @@ def say(text):
 
 def follow_payment(provider, payment_id, timeout):
     """Poll at pollDelayInMs (the client's poll gate waits) and print each new state."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+    seen = []
+
+    def fetch():
         snapshot = provider.get_payment(payment_id)
-        if snapshot.state != last:
+        if not seen or seen[-1] is not snapshot.state:
             say(f"payment {snapshot.provider_status:<13} -> {WORDS[snapshot.state]}")
-            last = snapshot.state
-        if snapshot.state is PaymentState.RESERVED or snapshot.state.is_final:
-            return snapshot
-    return provider.get_payment(payment_id)
+            seen.append(snapshot.state)
+        return snapshot
+
+    return wait_until(fetch, lambda s: s.state is PaymentState.RESERVED or s.state.is_final, timeout=timeout)
 
 
 def main(argv=None):
@@ -124,9 +125,7 @@ def main(argv=None):
         payment_id=payment_id, refund_order_id=f"Refund-{key[:8]}", amount=refund_amount, currency="DKK",
         idempotency_key=new_idempotency_key(),
     )
-    refund = provider.get_refund(refund_id)
-    while refund.state is RefundState.PENDING:
-        refund = provider.get_refund(refund_id)
+    wait_until(lambda: provider.get_refund(refund_id), lambda r: r.state is not RefundState.PENDING, timeout=30)
     provider.capture_refund(refund_id)
     refund = provider.get_refund(refund_id)
     say(f"refunded {refund.amount:.2f} DKK -> refund {refund.provider_status}")
