@@ -102,19 +102,20 @@ class TokenProvider:
         if response.status_code != 200:
             error = None
             try:
-                error = response.json().get("error")
+                raw = response.json()
+                error = raw.get("error") if isinstance(raw, dict) else None
             except ValueError:
                 pass
             cls = api_error_class(response.status_code)
             if response.status_code in (400, 401):
                 cls = MobilePayAuthenticationError
+                message = f"the integrator credentials were refused ({error or 'no reason given'})"
+            elif response.status_code >= 500:
+                message = "MobilePay's authentication service failed; try again later"
+            else:
+                message = f"the token request was refused ({error or 'no reason given'})"
             _logger.warning("MobilePay token request refused: HTTP %s %s", response.status_code, error or "")
-            raise cls(
-                response.status_code,
-                message=f"the integrator credentials were refused ({error or 'no reason given'})",
-                method="POST",
-                path="/connect/token",
-            )
+            raise cls(response.status_code, message=message, method="POST", path="/connect/token")
         try:
             return AccessToken.model_validate(response.json())
         except ValueError:

@@ -20,8 +20,8 @@ from . import formats
 from .auth import TokenProvider
 from .environments import Endpoints
 from .errors import (
-    MobilePayApiError,
     MobilePayNotFound,
+    MobilePayResponseError,
     MobilePayTransportError,
     MobilePayValidationError,
     api_error_class,
@@ -49,6 +49,7 @@ from .schemas import (
     RefundIds,
     Store,
     StoreIds,
+    StoreList,
     UserCheckInRequest,
 )
 from .transport import make_session
@@ -169,8 +170,15 @@ class MobilePayPosClient:
                 f"MobilePay could not be reached ({method} {url.split('?')[0]}): {type(exc).__name__}"
             ) from None
 
-    def _call(self, method, path, *, body=None, params=None, idempotency_key=None, base=None, authenticate=True):
-        """Send one API call; return the parsed JSON answer (None for an empty 2xx body)."""
+    def _call(
+        self, method, path, *, body=None, params=None, idempotency_key=None, base=None, authenticate=True, answer=None
+    ):
+        """Send one API call; return the parsed JSON answer (None for an empty 2xx body).
+
+        With ``answer`` (a pydantic model), the answer is validated into that model, and
+        anything else (an empty body, another shape, an unknown status) raises
+        ``MobilePayResponseError``: MobilePay answered, but what it did is unknown.
+        """
         url = (base or self.config.endpoints.api_base) + path
         token = self.tokens.token() if authenticate else None
         response = self._send(method, url, token, body, params, idempotency_key)
@@ -179,7 +187,23 @@ class MobilePayPosClient:
             self.tokens.invalidate(token)
             token = self.tokens.token()
             response = self._send(method, url, token, body, params, idempotency_key)
-        return self._read(response, method, path)
+        raw = self._read(response, method, path)
+        if answer is None:
+            return raw
+        return self._parse(answer, raw, response.status_code, method, path)
+
+    @staticmethod
+    def _parse(model, raw, status, method, path):
+        try:
+            return model.model_validate(raw)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err.get('loc', ())) or 'body'}: {err.get('msg', 'invalid')}"
+                for err in exc.errors(include_url=False, include_input=False)[:3]
+            )
+            raise MobilePayResponseError(
+                status, message=f"the answer could not be understood ({problems})", method=method, path=path
+            ) from None
 
     @staticmethod
     def _read(response, method, path):
@@ -189,7 +213,7 @@ class MobilePayPosClient:
             try:
                 return response.json()
             except ValueError:
-                raise MobilePayApiError(
+                raise MobilePayResponseError(
                     response.status_code, message="the answer was not JSON", method=method, path=path
                 ) from None
         error = ErrorBody()
@@ -225,12 +249,12 @@ class MobilePayPosClient:
             path=path,
         )
 
-    def _poll(self, key, method, path):
+    def _poll(self, key, path, answer):
         """A polling GET: wait for the last pollDelayInMs, then remember the new one."""
         self.poll_gate.wait(key)
-        answer = self._call(method, path)
-        self.poll_gate.record(key, answer.get("pollDelayInMs"))
-        return answer
+        result = self._call("GET", path, answer=answer)
+        self.poll_gate.record(key, result.poll_delay_in_ms)
+        return result
 
     @staticmethod
     def _key(idempotency_key):
@@ -264,16 +288,16 @@ class MobilePayPosClient:
         params = {}
         if merchant_brand_id is not None or merchant_location_id is not None:
             params = self._store_filter(merchant_brand_id, merchant_location_id)
-        return StoreIds.model_validate(self._call("GET", "/stores", params=params)).store_ids
+        return self._call("GET", "/stores", params=params, answer=StoreIds).store_ids
 
     def list_stores_detailed(self, merchant_brand_id=None, merchant_location_id=None):
         params = {}
         if merchant_brand_id is not None or merchant_location_id is not None:
             params = self._store_filter(merchant_brand_id, merchant_location_id)
-        return [Store.model_validate(item) for item in self._call("GET", "/stores/detailed", params=params) or []]
+        return self._call("GET", "/stores/detailed", params=params, answer=StoreList).root
 
     def get_store(self, store_id):
-        return Store.model_validate(self._call("GET", f"/stores/{_guid(store_id, 'storeId')}"))
+        return self._call("GET", f"/stores/{_guid(store_id, 'storeId')}", answer=Store)
 
     def find_store_id(self, merchant_brand_id, merchant_location_id):
         """The storeId of (merchantBrandId, merchantLocationId), or None when MobilePay knows no such store."""
@@ -320,11 +344,11 @@ class MobilePayPosClient:
             supported_beacon_types=list(supported_beacon_types),
             require_payment_before_checkin=require_payment_before_checkin,
         )
-        answer = self._call("POST", "/pointofsales", body=body.to_json(), idempotency_key=self._key(idempotency_key))
-        return PosCreated.model_validate(answer).pos_id
+        key = self._key(idempotency_key)
+        return self._call("POST", "/pointofsales", body=body.to_json(), idempotency_key=key, answer=PosCreated).pos_id
 
     def get_pos(self, pos_id):
-        return PointOfSale.model_validate(self._call("GET", f"/pointofsales/{_guid(pos_id, 'posId')}"))
+        return self._call("GET", f"/pointofsales/{_guid(pos_id, 'posId')}", answer=PointOfSale)
 
     def find_pos_ids(self, *, store_id=None, beacon_id=None, merchant_pos_id=None):
         params = {}
@@ -342,7 +366,7 @@ class MobilePayPosClient:
                 raise MobilePayValidationError(f"Invalid merchantPosId: {exc}") from None
         if not params:
             raise MobilePayValidationError("Give at least one of storeId, beaconId or merchantPosId to find a PoS.")
-        return PosIds.model_validate(self._call("GET", "/pointofsales", params=params)).pos_ids
+        return self._call("GET", "/pointofsales", params=params, answer=PosIds).pos_ids
 
     def delete_pos(self, pos_id, missing_ok=True):
         """Offboard a PoS. A 404 (already deleted) counts as success unless ``missing_ok`` is False."""
@@ -355,7 +379,7 @@ class MobilePayPosClient:
     def get_checkin(self, pos_id):
         """The check-in on a PoS (a polling endpoint: respects pollDelayInMs)."""
         pos_id = _guid(pos_id, "posId")
-        return CheckIn.model_validate(self._poll(("checkin", pos_id), "GET", f"/pointofsales/{pos_id}/checkin"))
+        return self._poll(("checkin", pos_id), f"/pointofsales/{pos_id}/checkin", CheckIn)
 
     # ------------------------------------------------------------------ payments
 
@@ -382,16 +406,18 @@ class MobilePayPosClient:
             merchant_payment_label=merchant_payment_label,
             restrictions=restrictions,
         )
-        answer = self._call("POST", "/payments", body=body.to_json(), idempotency_key=self._key(idempotency_key))
-        return PaymentCreated.model_validate(answer).payment_id
+        key = self._key(idempotency_key)
+        answer = self._call("POST", "/payments", body=body.to_json(), idempotency_key=key, answer=PaymentCreated)
+        return answer.payment_id
 
     def prepare_payment(self, *, pos_id, order_id, idempotency_key):
         """Start a payment whose amount comes later (``payment_ready``); returns its paymentId."""
         body = _model(PreparePaymentRequest, pos_id=pos_id, order_id=order_id)
+        key = self._key(idempotency_key)
         answer = self._call(
-            "POST", "/payments/prepare", body=body.to_json(), idempotency_key=self._key(idempotency_key)
+            "POST", "/payments/prepare", body=body.to_json(), idempotency_key=key, answer=PaymentCreated
         )
-        return PaymentCreated.model_validate(answer).payment_id
+        return answer.payment_id
 
     def payment_ready(
         self,
@@ -416,7 +442,7 @@ class MobilePayPosClient:
     def get_payment(self, payment_id):
         """The payment's state (a polling endpoint: respects pollDelayInMs)."""
         payment_id = _guid(payment_id, "paymentId")
-        return Payment.model_validate(self._poll(("payment", payment_id), "GET", f"/payments/{payment_id}"))
+        return self._poll(("payment", payment_id), f"/payments/{payment_id}", Payment)
 
     def find_payment_ids(self, *, pos_id=None, order_id=None, captured=False):
         """Active or Reserved payments (or Captured ones with ``captured=True``) of a PoS and/or order."""
@@ -429,7 +455,7 @@ class MobilePayPosClient:
             raise MobilePayValidationError("Give a posId or an orderId to find payments.")
         if captured:
             params["state"] = "Captured"
-        return PaymentIds.model_validate(self._call("GET", "/payments", params=params)).payment_ids
+        return self._call("GET", "/payments", params=params, answer=PaymentIds).payment_ids
 
     def capture_payment(self, payment_id, amount):
         """Capture a Reserved payment, fully or (when possible) partially."""
@@ -450,17 +476,17 @@ class MobilePayPosClient:
             amount=amount,
             currency_code=currency_code,
         )
-        answer = self._call("POST", "/refunds", body=body.to_json(), idempotency_key=self._key(idempotency_key))
-        return RefundCreated.model_validate(answer).refund_id
+        key = self._key(idempotency_key)
+        return self._call("POST", "/refunds", body=body.to_json(), idempotency_key=key, answer=RefundCreated).refund_id
 
     def get_refund(self, refund_id):
         """The refund's state (a polling endpoint: respects pollDelayInMs)."""
         refund_id = _guid(refund_id, "refundId")
-        return Refund.model_validate(self._poll(("refund", refund_id), "GET", f"/refunds/{refund_id}"))
+        return self._poll(("refund", refund_id), f"/refunds/{refund_id}", Refund)
 
     def find_refund_ids(self, payment_id):
         params = {"paymentId": _guid(payment_id, "paymentId")}
-        return RefundIds.model_validate(self._call("GET", "/refunds", params=params)).refund_ids
+        return self._call("GET", "/refunds", params=params, answer=RefundIds).refund_ids
 
     def capture_refund(self, refund_id):
         self._call("POST", f"/refunds/{_guid(refund_id, 'refundId')}/capture")

@@ -157,6 +157,11 @@ class MobilePayServerError(MobilePayApiError):
     """HTTP 5xx: MobilePay failed; retried already, quote the code to support."""
 
 
+class MobilePayResponseError(MobilePayApiError):
+    """MobilePay answered, but not with something this client understands (not JSON, wrong shape,
+    an unknown status). What MobilePay did with the request is unknown."""
+
+
 _BY_STATUS = {
     400: MobilePayBadRequest,
     401: MobilePayAuthenticationError,
@@ -164,6 +169,17 @@ _BY_STATUS = {
     404: MobilePayNotFound,
     409: MobilePayConflict,
 }
+
+
+def outcome_unknown(error):
+    """Whether MobilePay may have carried out the request that raised ``error``.
+
+    True for a lost or unreadable answer (network error, timeout, 5xx after the
+    retries, an answer we cannot parse): the request may have been processed, so a
+    create call must be re-sent with the same idempotency key, never given up.
+    False for a definite refusal (4xx, or a request refused before it was sent).
+    """
+    return isinstance(error, (MobilePayTransportError, MobilePayServerError, MobilePayResponseError))
 
 
 def api_error_class(status):

@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 MAX_TEXT_LENGTH = 36
+MAX_AMOUNT = Decimal("1e12")  # amounts are below this (a sanity bound, far above any real payment)
 
 # The documented valid character set (extended 2021-05-25). The backslash is
 # ambiguous in the docs: it is accepted here (lenient) and stripped by
@@ -118,10 +119,11 @@ def to_amount(value) -> Decimal:
         raise ValueError("must be a finite number")
     if amount <= 0:
         raise ValueError("must be greater than 0")
+    # The size first: quantizing a huge number overflows Decimal's precision.
+    if amount >= MAX_AMOUNT:
+        raise ValueError("is too large")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("must have at most 2 decimals")
-    if amount >= Decimal("1e12"):
-        raise ValueError("is too large")
     return amount.quantize(Decimal("0.01"))
 
 

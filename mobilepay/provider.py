@@ -108,6 +108,7 @@ class RefundSnapshot:
     amount: Decimal
     currency: str
     poll_delay_ms: int
+    refund_order_id: Optional[str] = None
 
 
 class PaymentProvider(ABC):
@@ -148,6 +149,11 @@ class PaymentProvider(ABC):
         """Snapshots of the PoS's payments that are not final (to recover from a lost id)."""
 
     @abstractmethod
+    def find_payment(self, order_id):
+        """The newest payment made for our ``order_id`` that is active, reserved or captured (a snapshot),
+        or None: how a payment whose create answer was lost is found without re-sending it."""
+
+    @abstractmethod
     def capture_payment(self, payment_id, amount):
         """Capture a reserved payment (repeating the same capture is harmless)."""
 
@@ -162,6 +168,10 @@ class PaymentProvider(ABC):
     @abstractmethod
     def get_refund(self, refund_id):
         """A ``RefundSnapshot``."""
+
+    @abstractmethod
+    def find_refund(self, payment_id, refund_order_id):
+        """The refund of ``payment_id`` made for our ``refund_order_id`` (a snapshot), or None."""
 
     @abstractmethod
     def capture_refund(self, refund_id):

@@ -60,6 +60,7 @@ def refund_snapshot(refund):
         amount=refund.amount,
         currency=refund.currency_code.value,
         poll_delay_ms=refund.poll_delay_in_ms,
+        refund_order_id=refund.refund_order_id,
     )
 
 
@@ -142,6 +143,16 @@ class MobilePayV10Provider(PaymentProvider):
         snapshots = [self.get_payment(payment_id) for payment_id in self.client.find_payment_ids(pos_id=pos_id)]
         return [snapshot for snapshot in snapshots if not snapshot.state.is_final]
 
+    def find_payment(self, order_id):
+        # Active or reserved first (GET /payments?orderId=), then captured (&state=Captured); the
+        # lookup follows the newest payment of the orderId (API.md 8.3).
+        for captured in (False, True):
+            for payment_id in reversed(self.client.find_payment_ids(order_id=order_id, captured=captured)):
+                snapshot = self.get_payment(payment_id)
+                if snapshot.order_id == order_id:
+                    return snapshot
+        return None
+
     def capture_payment(self, payment_id, amount):
         self.client.capture_payment(payment_id, amount)
 
@@ -159,6 +170,13 @@ class MobilePayV10Provider(PaymentProvider):
 
     def get_refund(self, refund_id):
         return refund_snapshot(self.client.get_refund(refund_id))
+
+    def find_refund(self, payment_id, refund_order_id):
+        for refund_id in reversed(self.client.find_refund_ids(payment_id)):
+            snapshot = self.get_refund(refund_id)
+            if snapshot.refund_order_id == refund_order_id:
+                return snapshot
+        return None
 
     def capture_refund(self, refund_id):
         self.client.capture_refund(refund_id)

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    RootModel,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -177,6 +178,10 @@ class Store(_Answer):
     brand_name: str
     merchant_brand_id: str
     merchant_location_id: str
+
+
+class StoreList(RootModel[list[Store]]):
+    """The answer of GET /stores/detailed: a list of stores."""
 
 
 # --------------------------------------------------------------------------- points of sale

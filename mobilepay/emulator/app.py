@@ -6,7 +6,7 @@ import time
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from .. import formats
 from . import (
@@ -107,7 +107,7 @@ class EmulatorApp:
         if not path.startswith(FAULT_FREE_PREFIXES):
             fault = self.emulator.faults.take(method, path)
         if fault is not None and fault.kind == "latency":
-            time.sleep(fault.latency_ms / 1000.0)
+            time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
         if fault is not None and fault.kind == "drop_before":
             self.emulator.log_request(method, path, None)
             _drop_connection(environ)
@@ -117,6 +117,8 @@ class EmulatorApp:
             response = error_response(error, correlation_id, with_origin=path.startswith(REFUNDS_PREFIX))
         else:
             response = self.dispatch(request, correlation_id)
+        if fault is not None and fault.kind == "body":
+            response = Response(fault.body, status=fault.status, content_type="application/json")
         response.headers[CORRELATION_HEADER] = correlation_id
         self.emulator.log_request(method, path, response.status_code)
         if fault is not None and fault.kind == "drop_after":

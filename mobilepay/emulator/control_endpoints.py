@@ -10,7 +10,8 @@ plus a few GETs to look inside. Errors answer 400 ``{"error": "..."}``.
     POST /emulator/cancel-refund-by-mobilepay {"refundId": "..."}
     POST /emulator/reserve-refund             {"refundId": "..."}
     POST /emulator/faults                     {"method": "POST", "path": "/pos/v10/payments", "kind": "status",
-                                               "status": 503, "latencyMs": 0, "times": 1}
+                                               "status": 503, "latencyMs": 0, "latencyMaxMs": null, "times": 1,
+                                               "probability": 1.0}; kind "body" also takes "body": "..."
     POST /emulator/faults/clear               {}
     POST /emulator/register-callback          {"alias": "...", "url": "http://127.0.0.1:9000/cb"}
     POST /emulator/add-integrator             {"clientId": "...", "clientSecret": "..."}
@@ -100,8 +101,9 @@ def add_fault(call):
     try:
         fault = call.emulator.faults.add(
             method=body.get("method", "POST"), path=body.get("path", "/pos/v10/payments"),
-            kind=body.get("kind", "status"), status=body.get("status", 503), latency_ms=body.get("latencyMs", 0),
-            times=body.get("times", 1),
+            kind=body.get("kind", "status"), status=body.get("status"), latency_ms=body.get("latencyMs", 0),
+            times=body.get("times", 1), probability=body.get("probability", 1.0),
+            latency_max_ms=body.get("latencyMaxMs"), body=body.get("body", ""),
         )
     except (TypeError, ValueError) as exc:
         raise ControlError(str(exc)) from None

@@ -5,20 +5,25 @@ Kinds:
 * ``latency``: wait ``latency_ms`` and then process the request normally;
 * ``drop_before``: close the connection without processing and without answering;
 * ``drop_after``: process the request (state changes!) and close the connection
-  without answering, as when the answer is lost on the way back.
+  without answering, as when the answer is lost on the way back;
+* ``body``: process the request (state changes!) and answer ``status`` (200 unless
+  given) with ``body`` instead of the real answer, as a broken gateway or an API
+  change would (an empty body, HTML, an unknown status).
 
 A fault matches on the HTTP method (None: any) and the path, exactly or as an
 ``fnmatch`` pattern (``/pos/v10/payments/*/capture``), and fires ``times``
-times (None: until cleared). The first matching fault that still has shots left
-fires.
+times (None: until cleared), each matching request with ``probability`` (1: always).
+The first matching fault that still has shots left and fires, fires. A latency
+fault waits ``latency_ms``, or a time drawn uniformly up to ``latency_max_ms``.
 """
 
 import fnmatch
+import random
 import threading
 from dataclasses import dataclass
 from typing import Optional
 
-KINDS = ("status", "latency", "drop_before", "drop_after")
+KINDS = ("status", "latency", "drop_before", "drop_after", "body")
 
 
 @dataclass
@@ -30,6 +35,15 @@ class Fault:
     latency_ms: int = 0
     times: Optional[int] = 1
     hits: int = 0
+    probability: float = 1.0
+    latency_max_ms: Optional[int] = None
+    body: str = ""
+
+    def delay_ms(self, rng=random):
+        """How long a latency fault waits this time."""
+        if self.latency_max_ms is None:
+            return self.latency_ms
+        return rng.uniform(self.latency_ms, self.latency_max_ms)
 
     def matches(self, method, path):
         if self.method is not None and self.method.upper() != method.upper():
@@ -44,24 +58,42 @@ class Fault:
 
     def to_json(self):
         return {"kind": self.kind, "method": self.method, "path": self.path, "status": self.status,
-                "latencyMs": self.latency_ms, "times": self.times, "hits": self.hits}
+                "latencyMs": self.latency_ms, "latencyMaxMs": self.latency_max_ms, "times": self.times,
+                "probability": self.probability, "body": self.body, "hits": self.hits}
 
 
 class Faults:
-    def __init__(self):
+    def __init__(self, rng=None):
         self._lock = threading.Lock()
         self._faults = []
+        self.rng = rng or random.Random()
 
-    def add(self, method="POST", path="/pos/v10/payments", kind="status", status=503, latency_ms=0, times=1) -> Fault:
+    def add(self, method="POST", path="/pos/v10/payments", kind="status", status=None, latency_ms=0, times=1,
+            probability=1.0, latency_max_ms=None, body="") -> Fault:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for ever)")
+        probability = float(probability)
+        if not 0 < probability <= 1:
+            raise ValueError("probability must be above 0 and at most 1")
+        if int(latency_ms) < 0 or (latency_max_ms is not None and int(latency_max_ms) < int(latency_ms)):
+            raise ValueError("latency must be 0 or more, and latency_max_ms at least latency_ms")
+        if status is None:
+            status = 200 if kind == "body" else 503
+        if not isinstance(body, str):
+            raise ValueError("body must be a string")
         fault = Fault(kind=kind, method=method, path=path, status=int(status), latency_ms=int(latency_ms),
-                      times=times)
+                      times=times, probability=probability,
+                      latency_max_ms=None if latency_max_ms is None else int(latency_max_ms), body=body)
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def remove(self, fault):
+        """Take one fault away (a fault that is gone already is fine)."""
+        with self._lock:
+            self._faults = [f for f in self._faults if f is not fault]
 
     def clear(self):
         with self._lock:
@@ -71,9 +103,12 @@ class Faults:
         """The fault that fires for this request, counted as fired; None if none."""
         with self._lock:
             for fault in self._faults:
-                if not fault.exhausted and fault.matches(method, path):
-                    fault.hits += 1
-                    return fault
+                if fault.exhausted or not fault.matches(method, path):
+                    continue
+                if fault.probability < 1 and self.rng.random() >= fault.probability:
+                    continue
+                fault.hits += 1
+                return fault
         return None
 
     def __len__(self):

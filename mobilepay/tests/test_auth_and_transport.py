@@ -84,3 +84,29 @@ def test_retry_limits():
     policy = retry_policy(max_retries=2)
     assert policy.total == 2 and policy.allowed_methods is None
     assert 503 in policy.status_forcelist and 409 not in policy.status_forcelist
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_class", "words"),
+    [
+        (401, '["not", "an", "object"]', "MobilePayAuthenticationError", "credentials were refused"),
+        (503, '{"error": "down"}', "MobilePayServerError", "authentication service failed"),
+        (501, "", "MobilePayServerError", "authentication service failed"),
+        (403, '{"error": "forbidden"}', "MobilePayForbidden", "token request was refused (forbidden)"),
+    ],
+)
+def test_token_refusals_are_typed_and_say_what_happened(emulator, status, body, error_class, words):
+    from mobilepay import errors
+
+    clear_token_cache()
+    emulator.faults.add(method="POST", path="/integrator-authentication/connect/token", kind="body", status=status,
+                        body=body, times=None)
+    provider = TokenProvider(
+        emulator.base_url + "/integrator-authentication/connect/token",
+        emulator.demo.client_id,
+        emulator.demo.client_secret,
+    )
+    with pytest.raises(getattr(errors, error_class)) as caught:
+        provider.token()
+    assert words in str(caught.value)
+    assert emulator.demo.client_secret not in str(caught.value)

@@ -438,3 +438,117 @@ def test_other_merchant_is_forbidden(client, pos, emulator):
     with pytest.raises(errors.MobilePayForbidden) as caught:
         other.get_pos(pos.pos_id)
     assert caught.value.code == "1410"
+
+
+@pytest.fixture
+def plain_client(emulator):
+    """A client without the contract check: for answers that break the contract on purpose."""
+    clear_token_cache()
+    return MobilePayPosClient(
+        ClientConfig(
+            endpoints=emulator_endpoints(emulator.base_url),
+            client_id=emulator.demo.client_id,
+            client_secret=emulator.demo.client_secret,
+            merchant_vat=emulator.demo.merchant_vat,
+            backoff_factor=0.01,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "[]", "null", "<html>bad gateway</html>", '{"paymentId": 5}', "{}"],
+    ids=["empty", "list", "null", "html", "wrong-type", "missing"],
+)
+def test_an_answer_that_cannot_be_understood_is_a_response_error(plain_client, pos, emulator, body):
+    emulator.faults.add(method="POST", path="/pos/v10/payments", kind="body", body=body)
+    key = new_idempotency_key()
+    with pytest.raises(errors.MobilePayResponseError) as caught:
+        plain_client.initiate_payment(
+            pos_id=pos.pos_id, order_id="Order-R", amount="5.00", currency_code="DKK", idempotency_key=key
+        )
+    assert caught.value.status == 200
+    assert errors.outcome_unknown(caught.value)
+    # MobilePay did make the payment: the same key brings it back.
+    payment_id = plain_client.initiate_payment(
+        pos_id=pos.pos_id, order_id="Order-R", amount="5.00", currency_code="DKK", idempotency_key=key
+    )
+    assert plain_client.find_payment_ids(pos_id=pos.pos_id) == [payment_id]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        '{"paymentId": "x"}',
+        '{"paymentId": "%s", "posId": "p", "orderId": "o", "status": "Teleported", "pollDelayInMs": 100}',
+        '{"paymentId": "%s", "posId": "p", "orderId": "o", "status": "Reserved"}',
+    ],
+    ids=["empty", "missing-fields", "unknown-status", "no-poll-delay"],
+)
+def test_a_poll_answer_that_cannot_be_understood_is_a_response_error(plain_client, pos, emulator, body):
+    payment_id = pay(plain_client, pos)
+    body = body.replace("%s", payment_id)
+    emulator.faults.add(method="GET", path=f"/pos/v10/payments/{payment_id}", kind="body", body=body)
+    with pytest.raises(errors.MobilePayResponseError):
+        plain_client.get_payment(payment_id)
+    assert plain_client.get_payment(payment_id).status == PaymentStatus.INITIATED
+
+
+def test_definite_and_unknown_outcomes(plain_client, pos, emulator):
+    client = plain_client
+    with pytest.raises(errors.MobilePayConflict) as refused:
+        client.capture_payment(pay(client, pos), "1.00")
+    assert not errors.outcome_unknown(refused.value)
+    emulator.faults.add(method="GET", path="/pos/v10/payments", kind="status", status=503, times=None)
+    with pytest.raises(errors.MobilePayServerError) as failed:
+        client.find_payment_ids(pos_id=pos.pos_id)
+    assert errors.outcome_unknown(failed.value)
+    assert not errors.outcome_unknown(errors.MobilePayValidationError("bad"))
+    assert errors.outcome_unknown(errors.MobilePayTransportError("lost"))
+
+
+def test_provider_finds_payments_and_refunds_by_our_order_ids(emulator):
+    from mobilepay.provider_v10 import make_provider
+
+    clear_token_cache()
+    provider = make_provider(
+        "emulator",
+        client_id=emulator.demo.client_id,
+        client_secret=emulator.demo.client_secret,
+        merchant_vat=emulator.demo.merchant_vat,
+        base_url=emulator.base_url,
+    )
+    client = provider.client
+    pos_id = client.create_pos(
+        merchant_pos_id="find-test", store_id=emulator.demo.store_id, name="Find", idempotency_key=new_idempotency_key()
+    )
+    beacon_id = client.get_pos(pos_id).beacon_id
+    assert provider.find_payment("line-1") is None
+    payment_id = client.initiate_payment(
+        pos_id=pos_id, order_id="line-1", amount="20.00", currency_code="DKK", idempotency_key=new_idempotency_key()
+    )
+    found = provider.find_payment("line-1")
+    assert (found.payment_id, found.state.value) == (payment_id, "waiting_for_customer")
+    emulator.user_checkin(beacon_id, CARD_USER)
+    emulator.user_accept_payment(beacon_id, CARD_USER)
+    client.capture_payment(payment_id, "20.00")
+    captured = provider.find_payment("line-1")
+    assert (captured.payment_id, captured.state.value) == (payment_id, "captured")
+    assert provider.find_refund(payment_id, "refund-line-1") is None
+    refund_id = client.create_refund(
+        payment_id=payment_id,
+        refund_order_id="refund-line-1",
+        amount="5.00",
+        currency_code="DKK",
+        idempotency_key=new_idempotency_key(),
+    )
+    client.create_refund(
+        payment_id=payment_id,
+        refund_order_id="refund-line-2",
+        amount="1.00",
+        currency_code="DKK",
+        idempotency_key=new_idempotency_key(),
+    )
+    refund = provider.find_refund(payment_id, "refund-line-1")
+    assert (refund.refund_id, refund.amount, refund.refund_order_id) == (refund_id, Decimal("5.00"), "refund-line-1")

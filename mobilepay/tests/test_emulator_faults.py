@@ -98,3 +98,53 @@ def test_fault_kinds_are_checked(emulator):
         emulator.faults.add(kind="explode")
     with pytest.raises(ValueError):
         emulator.faults.add(kind="status", times=0)
+
+
+def test_probability_fires_some_of_the_matching_requests(api, emulator):
+    pos_id = api.create_pos()
+    emulator.faults.rng.seed(7)
+    fault = emulator.faults.add(method="GET", path=f"/pos/v10/pointofsales/{pos_id}", kind="status", status=503,
+                                times=None, probability=0.3)
+    statuses = [api.get(f"/pos/v10/pointofsales/{pos_id}", check=False).status_code for _ in range(60)]
+    assert 5 <= statuses.count(503) <= 35
+    assert statuses.count(503) == fault.hits
+    assert set(statuses) == {200, 503}
+
+
+def test_latency_from_a_range_and_remove(api, emulator):
+    pos_id = api.create_pos()
+    fault = emulator.faults.add(method="GET", path=f"/pos/v10/pointofsales/{pos_id}", kind="latency",
+                                latency_ms=100, latency_max_ms=200, times=None)
+    for _ in range(3):
+        started = time.monotonic()
+        assert api.get(f"/pos/v10/pointofsales/{pos_id}").status_code == 200
+        assert 0.1 <= time.monotonic() - started < 1.0
+    delays = {round(fault.delay_ms(), 3) for _ in range(20)}
+    assert len(delays) > 1 and all(100 <= d <= 200 for d in delays)
+    emulator.faults.remove(fault)
+    started = time.monotonic()
+    api.get(f"/pos/v10/pointofsales/{pos_id}")
+    assert time.monotonic() - started < 0.1
+    assert len(emulator.faults) == 0
+
+
+def test_body_fault_processes_the_request_and_answers_what_it_is_told(api, emulator):
+    pos_id = api.create_pos()
+    emulator.faults.add(method="POST", path="/pos/v10/payments", kind="body", body="")
+    key = str(uuid.uuid4())
+    response = api.http.post(api.base + "/pos/v10/payments", json=_initiate_body(pos_id),
+                             headers={**api.headers(), "X-MobilePay-Idempotency-Key": key})
+    assert (response.status_code, response.content) == (200, b"")
+    created = api.get("/pos/v10/payments", params={"posId": pos_id}).json()["paymentIds"]
+    assert len(created) == 1  # processed although the answer was broken
+    # The stored answer is the real one: a retry with the same key gets it.
+    assert api.create("/pos/v10/payments", _initiate_body(pos_id), idempotency_key=key).json() == {
+        "paymentId": created[0]
+    }
+
+
+def test_fault_settings_are_checked(emulator):
+    for bad in ({"probability": 0}, {"probability": 1.5}, {"kind": "latency", "latency_ms": -1},
+                {"kind": "latency", "latency_ms": 50, "latency_max_ms": 10}, {"kind": "body", "body": 5}):
+        with pytest.raises(ValueError):
+            emulator.faults.add(**bad)

@@ -78,7 +78,9 @@ def test_amounts(value, expected):
     assert formats.to_amount(value) == expected
 
 
-@pytest.mark.parametrize("value", [0, -1, "0.001", "abc", float("nan"), True, None])
+@pytest.mark.parametrize(
+    "value", [0, -1, "0.001", "abc", float("nan"), True, None, 1e12, 1e30, "1e30", "1000000000000000019884624838656.00"]
+)
 def test_bad_amounts(value):
     with pytest.raises(ValueError):
         formats.to_amount(value)
