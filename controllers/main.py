@@ -7,11 +7,14 @@ its PosId and its MerchantPosId (which names our database and POS config), push
 ``MOBILEPAY_CHECKIN`` to that register and wake the poller up if a payment runs there.
 
 Answers: 200 (also for a PoS we do not know: retrying would not help), 400 for a body
-that is not such an object. Nothing a caller sends can make it answer 500.
+that is not such an object, 400 or 413 for a body over 8 KiB (chunked or not). Nothing a
+caller sends can make it answer 500.
 """
 
 import json
 import logging
+
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -57,14 +60,29 @@ def parse_notification(raw):
 
 class MobilePayNotificationController(http.Controller):
     @http.route(
-        "/pos_mobilepay/notification", type="http", auth="public", methods=["POST"], csrf=False, save_session=False
+        "/pos_mobilepay/notification",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        max_content_length=MAX_BODY_BYTES,
     )
     def mobilepay_notification(self, **_kwargs):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             _logger.info("MobilePay notification refused: %s bytes", httprequest.content_length)
             return _plain(400, "invalid body")
-        raw = httprequest.get_data()[: MAX_BODY_BYTES + 1]
+        try:
+            # The route's max_content_length also stops a chunked body (no Content-Length) early
+            # where Werkzeug enforces it on reading (Werkzeug 2.3 and later; 2.2 checks it for
+            # form bodies only, so the length is checked here as well).
+            raw = httprequest.get_data()
+        except RequestEntityTooLarge:
+            raw = None
+        if raw is None or len(raw) > MAX_BODY_BYTES:
+            _logger.info("MobilePay notification refused: body over %s bytes", MAX_BODY_BYTES)
+            return _plain(400, "invalid body")
         body = parse_notification(raw)
         if body is None:
             _logger.info("MobilePay notification refused: invalid body (%s bytes)", len(raw))

@@ -6,6 +6,7 @@ from . import (
     pos_mobilepay_transaction_event,
     pos_mobilepay_transaction_processing,
     pos_mobilepay_transaction_start,
+    pos_order,
     pos_payment,
     pos_payment_method,
     pos_payment_method_pos_api,

@@ -13,5 +13,5 @@ class PosConfig(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_mobilepay_registrations(self):
-        registrations = self.env["pos.mobilepay.registration"].sudo().search([("config_id", "in", self.ids)])
-        registrations.filtered("pos_id")._mobilepay_unregister(force=True)
+        Registration = self.env["pos.mobilepay.registration"].sudo()
+        Registration._mobilepay_delete_after_commit(Registration.search([("config_id", "in", self.ids)]))

@@ -5,12 +5,13 @@ from contextlib import contextmanager
 
 import requests
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.modules.registry import Registry
 
 from ..mobilepay import formats, qr
 from ..mobilepay.client import new_idempotency_key
-from ..mobilepay.errors import MobilePayError
+from ..mobilepay.errors import MobilePayError, outcome_unknown
 from ..mobilepay.provider import PosSpec
 from . import mobilepay_demo
 from .mobilepay_states import FINAL_STATES
@@ -149,6 +150,39 @@ class PosMobilepayRegistration(models.Model):
         merchant_pos_id = f"odoo-{self._mobilepay_database_tag()}-c{config.id}-m{payment_method_id}"
         return formats.check_text(merchant_pos_id)
 
+    def _mobilepay_claim_identity(self):
+        """Make sure the registration carries this database's merchantPosId.
+
+        A copied database (a staging copy, a restored backup under another name) still holds
+        the original's merchantPosId and posId: it must never act on that PoS (its 1301
+        recovery would cancel the original's payments). Such a registration forgets the PoS
+        and is registered afresh under its own merchantPosId. Returns True when it was reset.
+        """
+        reset = self.browse()
+        for registration in self:
+            expected = self._mobilepay_merchant_pos_id(registration.config_id, registration.payment_method_id.id)
+            if registration.merchant_pos_id != expected:
+                reset |= registration
+                _logger.warning(
+                    "MobilePay: registration %s holds merchantPosId %s of another database: registering as %s",
+                    registration.id,
+                    registration.merchant_pos_id,
+                    expected,
+                )
+                registration.write(
+                    {
+                        "merchant_pos_id": expected,
+                        "state": "draft",
+                        "pos_id": False,
+                        "beacon_id": False,
+                        "qr_payload": False,
+                        "store_id": False,
+                        "idempotency_key": False,
+                        "idempotency_spec": False,
+                    }
+                )
+        return bool(reset)
+
     # ------------------------------------------------------------------ helpers
 
     def _mobilepay_beacon_types(self):
@@ -223,6 +257,7 @@ class PosMobilepayRegistration(models.Model):
         """
         self.ensure_one()
         registration = self.sudo()
+        registration._mobilepay_claim_identity()
         method = registration.payment_method_id
         provider = provider or method._mobilepay_provider()
         store_id = method._mobilepay_resolve_store(provider)
@@ -234,9 +269,16 @@ class PosMobilepayRegistration(models.Model):
         try:
             result = provider.ensure_pos(spec, registration.idempotency_key)
         except MobilePayError as error:
-            registration.write({"state": "error", "last_error": str(error)})
+            values = {"state": "error", "last_error": str(error)}
+            if not outcome_unknown(error):
+                # A definite answer: MobilePay keeps it under this key; the next try needs a new one.
+                values.update(idempotency_key=False, idempotency_spec=False)
+            registration.write(values)
             raise
         values = {
+            # The create's answer is stored: a later registration (after a delete) gets a new key.
+            "idempotency_key": False,
+            "idempotency_spec": False,
             "state": "registered",
             "pos_id": result.pos_id,
             "beacon_id": result.beacon_id,
@@ -336,28 +378,82 @@ class PosMobilepayRegistration(models.Model):
 
     # ------------------------------------------------------------------ offboarding
 
-    def _mobilepay_unregister(self, force=False):
-        """Delete the PoS at MobilePay once its payments are settled (else the reconciliation does it later)."""
-        for registration in self.sudo():
-            if registration.state == "deleted":
+    def _mobilepay_unregister(self):
+        """Offboard these PoS: marked now, deleted at MobilePay once this transaction is committed.
+
+        The deletion never runs before the Odoo change that asked for it is committed (it
+        may still roll back), nor while a payment of the PoS is running or reserved: then
+        the registration waits as "to delete" and the reconciliation deletes it later.
+        """
+        registrations = self.sudo().filtered(lambda r: r.state != "deleted")
+        unknown = registrations.filtered(lambda r: not r.pos_id)
+        unknown.write({"state": "deleted", "active": False})
+        pending = registrations - unknown
+        if not pending:
+            return
+        pending.write({"state": "to_delete"})
+        ids = pending.ids
+        dbname = self.env.cr.dbname
+
+        @self.env.cr.postcommit.add
+        def delete_after_commit():
+            with Registry(dbname).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["pos.mobilepay.registration"].browse(ids).exists()._mobilepay_delete_at_provider()
+
+    def _mobilepay_delete_at_provider(self):
+        """Delete "to delete" PoS at MobilePay whose payments are all settled; commits each one when run in a cron."""
+        for registration in self.sudo().filtered(lambda r: r.state == "to_delete"):
+            registration.env.cr.execute(
+                "SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE SKIP LOCKED", (registration.id,)
+            )
+            if not registration.env.cr.fetchone():
                 continue
-            if not registration.pos_id:
-                registration.write({"state": "deleted", "active": False})
+            registration.invalidate_recordset()
+            if registration.state != "to_delete":
                 continue
-            if registration._mobilepay_unsettled_transactions() and not force:
-                registration.write({"state": "to_delete"})
+            if registration._mobilepay_unsettled_transactions():
                 _logger.info("MobilePay: PoS %s will be deleted once its payments are settled", registration.pos_id)
                 continue
             try:
                 registration.payment_method_id._mobilepay_provider().delete_pos(registration.pos_id)
             except (MobilePayError, UserError) as error:
                 _logger.warning("MobilePay: could not delete PoS %s: %s", registration.pos_id, error)
-                registration.write({"state": "to_delete", "last_error": str(error)})
+                registration.write({"last_error": str(error)})
                 continue
             _logger.info(
                 "MobilePay: deleted PoS %s (merchantPosId %s)", registration.pos_id, registration.merchant_pos_id
             )
             registration.write({"state": "deleted", "active": False, "last_error": False})
+
+    @api.model
+    def _mobilepay_delete_after_commit(self, registrations):
+        """For registrations about to be deleted with their POS config or payment method (cascade).
+
+        Their PoS are deleted at MobilePay after the deletion is committed, with the
+        provider built now (the records are gone by then). A deletion that rolls back
+        (e.g. the config still has MobilePay transactions) deletes nothing.
+        """
+        registrations = registrations.sudo().filtered(lambda r: r.pos_id and r.state != "deleted")
+        if registrations._mobilepay_unsettled_transactions():
+            raise UserError(_("MobilePay payments are still running on this Point of Sale: settle them first."))
+        targets = []
+        for registration in registrations:
+            try:
+                targets.append((registration.payment_method_id._mobilepay_provider(), registration.pos_id))
+            except UserError as error:
+                _logger.warning("MobilePay: PoS %s cannot be deleted at MobilePay: %s", registration.pos_id, error)
+        if not targets:
+            return
+
+        @self.env.cr.postcommit.add
+        def delete_after_commit():
+            for provider, pos_id in targets:
+                try:
+                    provider.delete_pos(pos_id)
+                    _logger.info("MobilePay: deleted PoS %s", pos_id)
+                except MobilePayError as error:
+                    _logger.warning("MobilePay: could not delete PoS %s: %s", pos_id, error)
 
     @api.model
     def _mobilepay_retire_unused(self, configs=None, methods=None):

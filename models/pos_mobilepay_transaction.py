@@ -83,6 +83,15 @@ class PosMobilepayTransaction(models.Model):
         "pos.mobilepay.transaction", string="Refunded Payment", readonly=True, index=True, ondelete="restrict"
     )
     refund_ids = fields.One2many("pos.mobilepay.transaction", "refunded_transaction_id", string="Refunds")
+    pos_payment_id = fields.Many2one(
+        "pos.payment",
+        string="Booked As",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The POS payment line this captured money is booked on (each transaction books once).",
+    )
     idempotency_key = fields.Char(
         readonly=True, copy=False, help="Key of the create call, committed before the call was made."
     )
@@ -134,6 +143,14 @@ class PosMobilepayTransaction(models.Model):
              WHERE NOT is_final AND line_uuid IS NOT NULL
             """
         )
+        # Captured money is booked on one POS payment line at most.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS pos_mobilepay_transaction_pos_payment_uniq
+                ON pos_mobilepay_transaction (pos_payment_id)
+             WHERE pos_payment_id IS NOT NULL
+            """
+        )
 
     @api.depends("state")
     def _compute_is_final(self):
@@ -173,10 +190,17 @@ class PosMobilepayTransaction(models.Model):
             yield self.env(cr=cr, context=dict(self.env.context, mobilepay_own_cursor=True))
         self.env.invalidate_all()
 
-    def _mobilepay_commit(self):
-        """Commit when working in our own cursor (never a request's or a test's cursor)."""
+    def _mobilepay_commit(self, keep_lock=False):
+        """Commit when working in our own cursor (never a request's or a test's cursor).
+
+        ``keep_lock``: lock these rows again at once, for a worker that goes on with a
+        create call (the poller skips locked rows, so it never re-sends a call in flight).
+        """
         if self.env.context.get("mobilepay_own_cursor"):
             self.env.cr.commit()  # pylint: disable=invalid-commit - our own cursor, never a request's
+            if keep_lock:
+                for transaction in self:
+                    transaction._mobilepay_lock()
 
     def _mobilepay_lock(self, wait=True):
         """Lock this row for the rest of the transaction; False when another worker holds it (wait=False)."""

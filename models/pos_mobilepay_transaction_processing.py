@@ -28,20 +28,23 @@ from .mobilepay_states import (
     CANCELLABLE_REFUND_STATES,
     CANCELLED_BY_CASHIER,
     CAPTURED,
-    FAILED,
     FINAL_STATES,
-    NEW,
     RESERVED,
+    UNSTARTED_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
 
 _logger = logging.getLogger(__name__)
 
 POLL_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_poll"
+RECONCILE_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_reconcile"
 POLL_CRON_BUDGET_S = 50.0
+RECONCILE_BUDGET_S = 60.0
+# The poller stops when nothing is due for this long, and triggers itself for then.
+IDLE_EXIT_S = 5.0
 MAX_BACKOFF_S = 60
-# A 'new' row older than this lost its start call (crash, killed worker).
-STALE_START = timedelta(minutes=5)
+# A create without an answer for this long is looked up by our order id at MobilePay.
+LOOKUP_LOST_AFTER = timedelta(minutes=5)
 ABANDON_PARAMETER = "pos_mobilepay.abandon_after_minutes"
 DEFAULT_ABANDON_MINUTES = 30
 
@@ -61,10 +64,11 @@ class PosMobilepayTransaction(models.Model):
     # ------------------------------------------------------------------ the core step
 
     def _mobilepay_process(self, providers=None, wait_lock=False):
-        """Poll (when due) and capture or cancel (per intent) each transaction. No commit.
+        """Poll (when due) and capture or cancel (per intent) each transaction; re-send lost creates. No commit.
 
         A transaction locked by another worker is skipped. MobilePay errors are recorded
-        on the transaction (with a growing delay before the next attempt), never raised.
+        on the transaction (with a growing delay before the next attempt), never raised;
+        so is anything unexpected, after rolling back what that one transaction did.
         Returns the transactions that were looked at.
         """
         providers = {} if providers is None else providers
@@ -74,7 +78,7 @@ class PosMobilepayTransaction(models.Model):
                 with self.env.cr.savepoint():
                     if not transaction._mobilepay_lock(wait=wait_lock):
                         continue
-                    if transaction.is_final or transaction.state == NEW:
+                    if transaction.is_final:
                         processed |= transaction
                         continue
                     method = transaction.payment_method_id
@@ -89,8 +93,18 @@ class PosMobilepayTransaction(models.Model):
                     transaction._mobilepay_step(provider)
                 processed |= transaction
             except psycopg2.Error as error:
-                # Typically a serialisation failure against another worker: next time.
+                # Typically a deadlock or serialisation failure against another worker: next time.
                 _logger.info("MobilePay: transaction %s skipped this time: %s", transaction.id, error)
+            except Exception as error:  # noqa: BLE001 - one transaction must never stop the others
+                # Rolled back to the savepoint (its lock too): note the error and back off, so the
+                # next round does not pick this row first again.
+                _logger.exception("MobilePay: processing transaction %s failed", transaction.id)
+                try:
+                    with self.env.cr.savepoint():
+                        if transaction._mobilepay_lock(wait=False):
+                            transaction._mobilepay_note_error(_("Processing"), error)
+                except psycopg2.Error:
+                    _logger.info("MobilePay: could not record the error of transaction %s", transaction.id)
         return processed
 
     def _mobilepay_is_due(self, now=None):
@@ -103,10 +117,12 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_needs_step(self, now=None):
         self.ensure_one()
-        if self.is_final or self.state == NEW:
+        if self.is_final:
             return False
         if self._mobilepay_is_due(now):
             return True
+        if self.state in UNSTARTED_STATES:
+            return False  # re-sent when due only
         if self.error_count:
             return False
         if self.intent == "cancel":
@@ -114,7 +130,15 @@ class PosMobilepayTransaction(models.Model):
         return self.state == RESERVED
 
     def _mobilepay_step(self, provider):
-        """One step of a payment or refund: cancel if so intended, poll when due, then settle a reservation."""
+        """One step of a payment or refund: cancel if so intended, poll when due, then settle a reservation.
+
+        A row whose create call has no answer yet is re-sent with its stored key first.
+        """
+        if self.state in UNSTARTED_STATES:
+            if self._mobilepay_is_due():
+                # Inside the caller's savepoint: no commits on the way (the caller commits).
+                self.with_context(mobilepay_own_cursor=False)._mobilepay_resend(provider)
+            return
         if self.kind == "refund":
             cancellable = CANCELLABLE_REFUND_STATES
             poll, capture, cancel = (
@@ -290,7 +314,7 @@ class PosMobilepayTransaction(models.Model):
 
     @api.model
     def _mobilepay_active_domain(self):
-        return [("is_final", "=", False), ("state", "!=", NEW)]
+        return [("is_final", "=", False)]
 
     @api.model
     def _mobilepay_trigger_poller(self, at=None):
@@ -298,13 +322,37 @@ class PosMobilepayTransaction(models.Model):
         if cron:
             cron.sudo()._trigger(at)
 
+    def _mobilepay_due_at(self, now):
+        """When this transaction next needs a step (now, or its next poll time)."""
+        self.ensure_one()
+        if self._mobilepay_needs_step(now):
+            return now
+        return self.next_poll_at or now
+
+    def _mobilepay_process_own(self, providers):
+        """Process one transaction in a cursor of its own, committed on its own (in tests: the test cursor)."""
+        self.ensure_one()
+        if _testing():
+            self._mobilepay_process(providers)
+            return self.state
+        try:
+            with self._mobilepay_own_cursor() as env:
+                transaction = self.with_env(env)
+                transaction._mobilepay_process(providers)
+                return transaction.state
+        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: next round
+            _logger.exception("MobilePay: transaction %s could not be processed this time", self.id)
+            return self.state
+
     @api.model
     def _cron_mobilepay_poll(self, time_budget=None):
         """Follow every active transaction for up to ``time_budget`` seconds (50 by default).
 
         Each transaction is processed and committed in a cursor of its own; between rounds
-        the poller sleeps until the earliest next poll time. Work left at the end re-triggers
-        the cron. In tests (no commits allowed) it makes one round in the current cursor.
+        the poller sleeps until the earliest next poll time. When nothing is due for a
+        while (or the budget is spent) it stops and triggers itself for when work is due,
+        so a transaction that cannot make progress never holds the cron thread. In tests
+        (no commits allowed) it makes one round in the current cursor.
         """
         budget = POLL_CRON_BUDGET_S if time_budget is None else time_budget
         deadline = time.monotonic() + budget
@@ -315,13 +363,8 @@ class PosMobilepayTransaction(models.Model):
             if not active:
                 return True
             now = utcnow()
-            due = [transaction for transaction in active if transaction._mobilepay_needs_step(now)]
-            for transaction in due:
-                if testing:
-                    transaction._mobilepay_process(providers)
-                else:
-                    with self._mobilepay_own_cursor() as env:
-                        transaction.with_env(env)._mobilepay_process(providers)
+            for transaction in active.filtered(lambda t, now=now: t._mobilepay_needs_step(now)):
+                transaction._mobilepay_process_own(providers)
                 if time.monotonic() >= deadline:
                     break
             if testing:
@@ -329,148 +372,153 @@ class PosMobilepayTransaction(models.Model):
             # The cron's cursor wrote nothing: committing just gives the next round a fresh snapshot.
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
-            remaining = self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc", limit=1)
+            remaining = self.sudo().search(self._mobilepay_active_domain())
             if not remaining:
                 return True
-            if time.monotonic() >= deadline:
-                self._mobilepay_trigger_poller()
+            now = utcnow()
+            next_due = min(transaction._mobilepay_due_at(now) for transaction in remaining)
+            wait = (next_due - now).total_seconds()
+            if wait > IDLE_EXIT_S or time.monotonic() + max(wait, 0) >= deadline:
+                self._mobilepay_trigger_poller(max(next_due, now))
                 return True
-            wait = 0.2
-            if remaining.next_poll_at:
-                wait = (remaining.next_poll_at - utcnow()).total_seconds()
-            time.sleep(min(max(wait, 0.05), 2.0, max(deadline - time.monotonic(), 0)))
+            time.sleep(min(max(wait, 0.05), 2.0))
 
     # ------------------------------------------------------------------ reconciliation (cron)
 
     @api.model
-    def _cron_mobilepay_reconcile(self):
+    def _cron_mobilepay_reconcile(self, time_budget=None):
         """Settle what the poller left behind (API.md 11.10) and log what was done.
 
-        * payments and refunds left reserved are captured or cancelled as their stored intent says;
         * transactions that did not move for a long time are cancelled (abandoned);
-        * starts that never got an answer (crash) are closed, a payment MobilePay made for them cancelled;
+        * payments and refunds left reserved are captured or cancelled as their stored intent says;
+        * creates whose answer was lost are looked up by our order id (and adopted), else re-sent;
         * PoS registrations waiting for their payments to settle are deleted at MobilePay.
+
+        Each item is locked (SKIP LOCKED), checked afresh and committed on its own; the run
+        stops after ``time_budget`` seconds (60 by default) and triggers itself for the rest.
         """
+        budget = RECONCILE_BUDGET_S if time_budget is None else time_budget
+        deadline = time.monotonic() + budget
         Transaction = self.sudo()
-        now = utcnow()
         minutes = int(
             self.env["ir.config_parameter"].sudo().get_param(ABANDON_PARAMETER, DEFAULT_ABANDON_MINUTES)
             or DEFAULT_ABANDON_MINUTES
         )
-        summary = {"abandoned": 0, "settled": 0, "unstarted": 0, "unregistered": 0}
-
-        abandoned = Transaction.search(
-            [
-                *self._mobilepay_active_domain(),
-                ("state", "in", list(BLOCKING_PAYMENT_STATES | (CANCELLABLE_REFUND_STATES - {RESERVED}))),
-                ("intent", "=", "capture"),
-                ("state_changed_at", "<", now - timedelta(minutes=minutes)),
-            ]
-        )
-        for transaction in abandoned:
-            transaction.write({"intent": "cancel"})
-            transaction._mobilepay_log(_("No change for %(minutes)s minutes: abandoned, cancelling.", minutes=minutes))
-            summary["abandoned"] += 1
-            self._mobilepay_reconcile_commit()
-
-        active = Transaction.search(self._mobilepay_active_domain())
+        summary = {"abandoned": 0, "settled": 0, "found": 0, "unregistered": 0, "unfinished": False}
         providers = {}
-        for transaction in active:
-            if transaction._mobilepay_reconcile_one(providers) in FINAL_STATES:
-                summary["settled"] += 1
 
-        stale = Transaction.search([("state", "=", NEW), ("create_date", "<", now - STALE_START)])
-        for transaction in stale:
-            transaction._mobilepay_close_unstarted(providers)
-            summary["unstarted"] += 1
-            self._mobilepay_reconcile_commit()
+        def out_of_time():
+            if time.monotonic() < deadline:
+                return False
+            summary["unfinished"] = True
+            return True
+
+        abandoned = Transaction.search(self._mobilepay_abandoned_domain(minutes))
+        for transaction in abandoned:
+            if out_of_time():
+                break
+            if transaction._mobilepay_own_step(lambda t: t._mobilepay_abandon(minutes, providers)):
+                summary["abandoned"] += 1
+
+        lost = Transaction.search(
+            [("state", "in", list(UNSTARTED_STATES)), ("create_date", "<", utcnow() - LOOKUP_LOST_AFTER)]
+        )
+        for transaction in lost:
+            if out_of_time():
+                break
+            if transaction._mobilepay_own_step(lambda t: t._mobilepay_look_up_lost(providers)):
+                summary["found"] += 1
+
+        for transaction in Transaction.search(self._mobilepay_active_domain()):
+            if out_of_time():
+                break
+            if transaction._mobilepay_process_own(providers) in FINAL_STATES:
+                summary["settled"] += 1
 
         registrations = self.env["pos.mobilepay.registration"].sudo().search([("state", "=", "to_delete")])
         for registration in registrations:
-            registration._mobilepay_unregister()
+            if out_of_time():
+                break
+            registration._mobilepay_delete_at_provider()
             if registration.state == "deleted":
                 summary["unregistered"] += 1
             self._mobilepay_reconcile_commit()
 
+        if summary["unfinished"]:
+            cron = self.env.ref(RECONCILE_CRON_XMLID, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
         _logger.info(
-            "MobilePay reconciliation: %(abandoned)s abandoned, %(settled)s settled, "
-            "%(unstarted)s unstarted closed, %(unregistered)s PoS deleted",
-            summary,
+            "MobilePay reconciliation: %(abandoned)s abandoned, %(settled)s settled, %(found)s lost starts found, "
+            "%(unregistered)s PoS deleted%(more)s",
+            dict(summary, more=" (out of time: more next run)" if summary["unfinished"] else ""),
         )
         return summary
 
-    def _mobilepay_reconcile_one(self, providers):
-        """Process one transaction (committed on its own outside tests); returns its state afterwards."""
+    @api.model
+    def _mobilepay_abandoned_domain(self, minutes):
+        return [
+            *self._mobilepay_active_domain(),
+            ("state", "in", list(BLOCKING_PAYMENT_STATES | (CANCELLABLE_REFUND_STATES - {RESERVED}))),
+            ("intent", "=", "capture"),
+            ("state_changed_at", "<", utcnow() - timedelta(minutes=minutes)),
+        ]
+
+    def _mobilepay_own_step(self, action):
+        """Run ``action(transaction)`` on this row, locked (SKIP LOCKED), in a cursor of its own.
+
+        Returns what ``action`` returned, or False when the row was locked elsewhere or the
+        action failed (the error is noted on the row and logged).
+        """
         self.ensure_one()
+
+        def run(transaction):
+            try:
+                with transaction.env.cr.savepoint():
+                    if not transaction._mobilepay_lock(wait=False):
+                        return False
+                    # Inside the savepoint: no commits on the way (the cursor commits at its end).
+                    return action(transaction.with_context(mobilepay_own_cursor=False))
+            except Exception as error:  # noqa: BLE001 - one transaction must never stop the others
+                _logger.exception("MobilePay: reconciling transaction %s failed", transaction.id)
+                with transaction.env.cr.savepoint():
+                    if transaction._mobilepay_lock(wait=False):
+                        transaction._mobilepay_note_error(_("Reconciling"), error)
+                return False
+
         if _testing():
-            self._mobilepay_process(providers)
-            return self.state
-        with self._mobilepay_own_cursor() as env:
-            transaction = self.with_env(env)
-            transaction._mobilepay_process(providers)
-            return transaction.state
+            return run(self)
+        try:
+            with self._mobilepay_own_cursor() as env:
+                return run(self.with_env(env))
+        except Exception:  # noqa: BLE001
+            _logger.exception("MobilePay: transaction %s could not be reconciled this time", self.id)
+            return False
+
+    def _mobilepay_abandon(self, minutes, providers):
+        """Locked: cancel the transaction if it is still abandoned (a fresh look, not the search's snapshot)."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        if not self.filtered_domain(self._mobilepay_abandoned_domain(minutes)):
+            return False
+        self.write({"intent": "cancel"})
+        self._mobilepay_log(_("No change for %(minutes)s minutes: abandoned, cancelling.", minutes=minutes))
+        self._mobilepay_process(providers, wait_lock=True)
+        return True
+
+    def _mobilepay_look_up_lost(self, providers):
+        """Locked: a create whose answer is lost for a while: find what MobilePay made by our order id."""
+        self.ensure_one()
+        if self.state not in UNSTARTED_STATES:
+            return False
+        method = self.payment_method_id
+        try:
+            provider = providers.get(method.id) or providers.setdefault(method.id, method._mobilepay_provider())
+            return self._mobilepay_find_lost(provider)
+        except (MobilePayError, UserError) as error:
+            self._mobilepay_note_error(_("Looking up a lost start"), error)
+            return False
 
     def _mobilepay_reconcile_commit(self):
         if not _testing():
             self.env.cr.commit()  # pylint: disable=invalid-commit - cron: one settled item at a time
-
-    def _mobilepay_close_unstarted(self, providers):
-        """A start that never got its answer: cancel what MobilePay may have made of it, then close it."""
-        self.ensure_one()
-        registration = self.registration_id
-        if self.kind == "refund":
-            if not self._mobilepay_cancel_lost_refund(providers):
-                return
-        elif registration.pos_id and self.provider_order_id:
-            method = self.payment_method_id
-            try:
-                provider = providers.get(method.id) or providers.setdefault(method.id, method._mobilepay_provider())
-                for snapshot in provider.active_payments(registration.pos_id):
-                    if snapshot.order_id != self.provider_order_id:
-                        continue
-                    if self.search_count([("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment")]):
-                        continue  # another attempt for the same line took it over
-                    provider.cancel_payment(snapshot.payment_id)
-                    self._mobilepay_log(
-                        _(
-                            "Cancelled payment %(payment)s that MobilePay made for this lost start.",
-                            payment=snapshot.payment_id,
-                        )
-                    )
-            except (MobilePayError, UserError) as error:
-                self._mobilepay_note_error(_("Closing a lost start"), error)
-                return
-        self.sudo().write({"intent": "cancel", "last_error": self.last_error or _("The start was never answered.")})
-        self._mobilepay_set_state(FAILED, message=_("The start was never answered: closed."))
-
-    def _mobilepay_cancel_lost_refund(self, providers):
-        """Re-send the lost refund start with its stored key and cancel what comes back.
-
-        Within MobilePay's 24 h idempotency window the same key returns the refund the
-        first call made (or makes it now); cancelling it means no money leaves twice for
-        a refund the cashier saw fail. Returns False when MobilePay could not be asked.
-        """
-        original = self.refunded_transaction_id
-        if not (self.provider_order_id and self.idempotency_key and original.provider_payment_id):
-            return True  # the create call was never built: nothing can exist at MobilePay
-        method = self.payment_method_id
-        try:
-            provider = providers.get(method.id) or providers.setdefault(method.id, method._mobilepay_provider())
-            refund_id = provider.start_refund(
-                payment_id=original.provider_payment_id,
-                refund_order_id=self.provider_order_id,
-                amount=to_decimal(self.amount),
-                currency=self.currency_id.name,
-                idempotency_key=self.idempotency_key,
-            )
-            provider.cancel_refund(refund_id)
-        except MobilePayConflict as error:
-            # Refused outright (e.g. 1367): the lost call made nothing either.
-            self._mobilepay_log(_("MobilePay refuses the lost refund start again: %(error)s", error=error))
-            return True
-        except (MobilePayError, UserError) as error:
-            self._mobilepay_note_error(_("Closing a lost refund start"), error)
-            return False
-        self.sudo().write({"provider_refund_id": refund_id})
-        self._mobilepay_log(_("Cancelled refund %(refund)s that MobilePay made for this lost start.", refund=refund_id))
-        return True

@@ -1,11 +1,20 @@
-"""Starting MobilePay transactions for the POS: the create calls and their recoveries.
+"""Starting MobilePay transactions: the create calls, their re-sending and their recoveries.
 
 Called by the RPC methods of ``pos.payment.method`` (pos_payment_method_pos_api.py) in a
 cursor of their own, so that each ``_mobilepay_commit()`` makes the idempotency key (or
-intent) durable before the HTTP call that needs it.
+intent) durable before the HTTP call that needs it; the worker holds the row's lock
+while the call is on its way, so the poller leaves the row alone until the worker is
+done (or dead).
+
+Outcomes of a create call: MobilePay made it (the row follows the payment or refund),
+MobilePay refused it with a definite answer (``failed``: no money moved), or the answer
+was lost (``unknown``: the row keeps blocking its line and the poller re-sends the call
+with the stored key until MobilePay answers; see ``mobilepay.errors.outcome_unknown``).
 """
 
+import logging
 import time
+from datetime import timedelta
 
 from odoo import _, models
 from odoo.exceptions import UserError
@@ -18,6 +27,7 @@ from ..mobilepay.errors import (
     REFUND_AMOUNT_TOO_HIGH,
     MobilePayConflict,
     MobilePayError,
+    outcome_unknown,
 )
 from .mobilepay_states import (
     BLOCKING_PAYMENT_STATES,
@@ -25,10 +35,11 @@ from .mobilepay_states import (
     CAPTURED,
     FAILED,
     PENDING,
+    UNKNOWN,
     UNPAID_FINAL_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
-from .pos_mobilepay_transaction_processing import to_decimal
+from .pos_mobilepay_transaction_processing import MAX_BACKOFF_S, to_decimal
 
 POS_NOT_FOUND = "1000"
 PAYMENT_NOT_CAPTURED = "1354"
@@ -36,6 +47,11 @@ REFUND_CURRENCY_DIFFERS = "1365"
 STORE_BALANCE_TOO_LOW = "1368"
 OVERDUE_GRACE_S = 1.5
 MAX_POLL_GATE_WAIT_S = 2.0
+# MobilePay keeps idempotency keys at least 24 h (API.md 11.2); past this age a stored key is
+# no longer trusted to replay, and a lost create is looked up by our order id instead.
+KEY_TRUST = timedelta(hours=23)
+# A row left 'new' this long after its create began, and no longer locked, lost its worker.
+START_GRACE = timedelta(seconds=10)
 
 
 class PosMobilepayTransaction(models.Model):
@@ -133,12 +149,98 @@ class PosMobilepayTransaction(models.Model):
     # ------------------------------------------------------------------ create calls
 
     def _mobilepay_fail(self, message):
-        """The start did not go through: final, with the reason; committed before the error is raised."""
+        """MobilePay refused the create call: final, with the reason; committed. Returns the UserError to raise."""
         self.ensure_one()
         self.write({"intent": "cancel", "last_error": message})
         self._mobilepay_set_state(FAILED, message=message)
         self._mobilepay_commit()
         return UserError(message)
+
+    def _mobilepay_unanswered(self, error):
+        """The create call got no definite answer: keep the row, re-send later with the same key."""
+        self.ensure_one()
+        count = self.error_count + 1
+        self.write(
+            {
+                "error_count": count,
+                "last_error": _("MobilePay has not answered yet: %(error)s", error=error),
+                "next_poll_at": utcnow() + timedelta(seconds=min(2**count, MAX_BACKOFF_S)),
+            }
+        )
+        if self.state != UNKNOWN:
+            self._mobilepay_set_state(
+                UNKNOWN,
+                message=_("No answer from MobilePay (%(error)s): re-sent later with the same key.", error=error),
+            )
+        elif count % 10 == 0:
+            self._mobilepay_log(_("Still no answer from MobilePay: %(error)s", error=error), level=logging.WARNING)
+        self._mobilepay_commit()
+        self._mobilepay_trigger_poller(utcnow() + timedelta(seconds=min(2**count, MAX_BACKOFF_S)))
+        return self
+
+    def _mobilepay_send_create(self, provider, resend=False):
+        """Send the create call with the stored key; the row ends created, failed or unknown (never raises).
+
+        ``resend``: the poller re-sends a create whose answer was lost. Then any definite
+        refusal means the first call made nothing (the same key would have brought back
+        what it made), so the row fails without the recoveries a cashier's start gets.
+        """
+        self.ensure_one()
+        try:
+            if self.kind == "refund":
+                return self._mobilepay_send_refund(provider)
+            return self._mobilepay_send_payment(provider, retried=resend)
+        except UserError:
+            return self  # refused: the row is failed (committed) and says why
+
+    def _mobilepay_lost_key(self):
+        """The stored key is too old to be replayed by MobilePay."""
+        self.ensure_one()
+        return utcnow() - self.create_date >= KEY_TRUST
+
+    def _mobilepay_find_lost(self, provider):
+        """Look a create whose answer was lost up by our order id; adopt what MobilePay made.
+
+        Returns True when the row was settled (adopted, or failed because MobilePay holds
+        nothing for it and its key is too old to re-send), False when it is left to the
+        poller's re-sending.
+        """
+        self.ensure_one()
+        if self.kind == "refund":
+            snapshot = provider.find_refund(self.refunded_transaction_id.provider_payment_id, self.provider_order_id)
+            taken = snapshot and self.search_count(
+                [("provider_refund_id", "=", snapshot.refund_id), ("kind", "=", "refund"), ("id", "!=", self.id)]
+            )
+            if snapshot and not taken:
+                self._mobilepay_log(_("Found refund %(id)s made for this lost start.", id=snapshot.refund_id))
+                self._mobilepay_created(refund_id=snapshot.refund_id)
+                return True
+        else:
+            snapshot = provider.find_payment(self.provider_order_id)
+            taken = snapshot and self.search_count(
+                [("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment"), ("id", "!=", self.id)]
+            )
+            if snapshot and not taken:
+                self._mobilepay_log(_("Found payment %(id)s made for this lost start.", id=snapshot.payment_id))
+                self._mobilepay_created(payment_id=snapshot.payment_id)
+                return True
+        if self._mobilepay_lost_key():
+            self._mobilepay_fail(_("MobilePay made nothing for this start, and its key has expired: closed."))
+            return True
+        return False
+
+    def _mobilepay_resend(self, provider):
+        """A step of the poller on a row whose create has no answer yet (state new or unknown)."""
+        self.ensure_one()
+        if self._mobilepay_lost_key():
+            try:
+                if self._mobilepay_find_lost(provider):
+                    return
+            except MobilePayError as error:
+                self._mobilepay_unanswered(error)
+            return
+        self._mobilepay_log(_("Re-sending the create call with its stored key."))
+        self._mobilepay_send_create(provider, resend=True)
 
     def _mobilepay_send_payment(self, provider, retried=False):
         registration = self.registration_id
@@ -167,18 +269,22 @@ class PosMobilepayTransaction(models.Model):
                 return self._mobilepay_retry_with_new_key(provider)
             raise self._mobilepay_fail(_("MobilePay refused the payment: %(reason)s", reason=error)) from None
         except MobilePayError as error:
+            if outcome_unknown(error):
+                return self._mobilepay_unanswered(error)
             raise self._mobilepay_fail(_("MobilePay did not start the payment: %(reason)s", reason=error)) from None
         return self._mobilepay_created(payment_id=payment_id)
 
     def _mobilepay_retry_with_new_key(self, provider):
         self.write({"idempotency_key": new_idempotency_key()})
         self._mobilepay_log(_("Retrying once with a new idempotency key."))
-        self._mobilepay_commit()  # the new key is durable before the call
+        self._mobilepay_commit(keep_lock=True)  # the new key is durable before the call
         return self._mobilepay_send_payment(provider, retried=True)
 
     def _mobilepay_created(self, payment_id=None, refund_id=None):
         """MobilePay accepted the create call: remember its id and let the poller follow."""
         self._mobilepay_lock()
+        if self.is_final:
+            return self  # settled meanwhile (e.g. found by the reconciliation)
         values = {"next_poll_at": utcnow(), "error_count": 0, "last_error": False}
         if payment_id:
             values["provider_payment_id"] = payment_id
@@ -294,5 +400,7 @@ class PosMobilepayTransaction(models.Model):
             message = messages.get(error.code) or _("MobilePay refused the refund: %(reason)s", reason=error)
             raise self._mobilepay_fail(message) from None
         except MobilePayError as error:
+            if outcome_unknown(error):
+                return self._mobilepay_unanswered(error)
             raise self._mobilepay_fail(_("MobilePay did not start the refund: %(reason)s", reason=error)) from None
         return self._mobilepay_created(refund_id=refund_id)

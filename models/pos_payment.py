@@ -1,6 +1,8 @@
-from odoo import _, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
+
+from .mobilepay_states import CAPTURED
 
 FINALIZED_ORDER_STATES = ("paid", "done", "invoiced")
 
@@ -8,10 +10,86 @@ FINALIZED_ORDER_STATES = ("paid", "done", "invoiced")
 class PosPayment(models.Model):
     _inherit = "pos.payment"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        payments = super().create(vals_list)
+        # A draft order's lines are checked when the order is finalized (pos.order.write).
+        payments.filtered(lambda p: p.pos_order_id.state in FINALIZED_ORDER_STATES)._mobilepay_verify()
+        return payments
+
     def write(self, vals):
         if {"amount", "payment_method_id"} & set(vals):
             self._mobilepay_check_edit(vals)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_finalized_mobilepay(self):
+        for payment in self:
+            if (
+                payment.payment_method_id.use_payment_terminal == "mobilepay"
+                and payment.pos_order_id.state in FINALIZED_ORDER_STATES
+            ):
+                raise UserError(
+                    _(
+                        "The MobilePay payment of %(order)s cannot be deleted: MobilePay moved that money. "
+                        "Refund the order instead.",
+                        order=payment.pos_order_id.name,
+                    )
+                )
+
+    def _mobilepay_verify(self):
+        """Every MobilePay payment line must be money the server saw MobilePay capture.
+
+        A payment line (amount > 0) matches a captured MobilePay payment, a refund line
+        (amount < 0) a captured MobilePay refund: of the same POS config and payment method,
+        for the same line (its uuid), amount and currency, and not claimed by another line.
+        The match is recorded on the transaction, so it is used once. Anything else is
+        refused: a POS (tampered with or not) cannot book MobilePay money that was not taken.
+        """
+        Transaction = self.env["pos.mobilepay.transaction"].sudo()
+        for payment in self.filtered(lambda p: p.payment_method_id.use_payment_terminal == "mobilepay"):
+            order = payment.pos_order_id
+            kind = "refund" if payment.amount < 0 else "payment"
+            transaction = Transaction.search(
+                [
+                    ("kind", "=", kind),
+                    ("line_uuid", "=", payment.uuid),
+                    ("config_id", "=", order.config_id.id),
+                    ("payment_method_id", "=", payment.payment_method_id.id),
+                    ("state", "=", CAPTURED),
+                ],
+                limit=1,
+            )
+            if transaction.pos_payment_id == payment:
+                continue
+            currency = payment.currency_id or order.currency_id
+            problem = None
+            if not transaction:
+                problem = (
+                    _("MobilePay has not captured a refund for this line.")
+                    if kind == "refund"
+                    else _("MobilePay has not captured a payment for this line.")
+                )
+            elif transaction.pos_payment_id:
+                problem = _("its MobilePay transaction is already booked on %(order)s.", order=transaction.order_name)
+            elif transaction.currency_id != currency:
+                problem = _("MobilePay took %(currency)s.", currency=transaction.currency_id.name)
+            elif currency.compare_amounts(transaction.captured_amount or transaction.amount, abs(payment.amount)):
+                problem = _(
+                    "MobilePay captured %(captured)s, the line says %(amount)s.",
+                    captured=transaction.captured_amount or transaction.amount,
+                    amount=abs(payment.amount),
+                )
+            if problem:
+                raise UserError(
+                    _(
+                        "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",
+                        amount=payment.amount,
+                        order=order.name or order.pos_reference,
+                        problem=problem,
+                    )
+                )
+            transaction.write({"pos_payment_id": payment.id})
 
     def _mobilepay_check_edit(self, vals):
         """A finalized order's MobilePay payment is money MobilePay moved: it is not edited, it is refunded.

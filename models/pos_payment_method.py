@@ -175,9 +175,7 @@ class PosPaymentMethod(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_mobilepay_registrations(self):
-        registrations = self.sudo().mobilepay_registration_ids.filtered(lambda r: r.pos_id and r.state != "deleted")
-        for registration in registrations:
-            registration._mobilepay_unregister(force=True)
+        self.env["pos.mobilepay.registration"]._mobilepay_delete_after_commit(self.sudo().mobilepay_registration_ids)
 
     # ------------------------------------------------------------------ talking to MobilePay
 

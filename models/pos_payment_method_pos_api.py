@@ -8,18 +8,24 @@ they can read (company rules are checked as the user) that uses this payment met
   -> the status dict below plus ``qr_payload``, ``qr_svg`` (data URI), ``beacon_id``,
   ``phone_url`` (demo mode only, else false). Idempotent on ``line_uuid``: while the
   line's transaction is not final (or once it is captured) the same one comes back.
-* ``mobilepay_cancel_payment([id], reference)`` -> status dict (records the intent to
-  cancel first, then cancels at MobilePay; a captured payment stays captured).
-* ``mobilepay_payment_status([id], reference)`` -> status dict: ``reference``, ``kind``,
+* ``mobilepay_cancel_payment([id], {pos_session_id, reference | line_uuid})`` -> status dict
+  (records the intent to cancel first, then cancels at MobilePay; a captured payment stays
+  captured). By ``line_uuid`` it finds the line's running transaction, for a POS that lost
+  the start's answer; with nothing running for the line it answers ``False``.
+* ``mobilepay_payment_status([id], {pos_session_id, reference})`` -> status dict: ``reference``, ``kind``,
   ``line_uuid``, ``state``, ``provider_status``, ``is_final``, ``paid`` (true only once
   captured), ``reason``, ``poll_after_ms``, ``transaction_id`` (MobilePay's payment id,
   or refund id for a refund), ``amount``, ``currency``. Polls MobilePay itself when the
   poller is overdue (never before the stored next poll time).
+
+Cancel and status act only on transactions of the given session's POS config, and the
+session must be open.
 * ``mobilepay_start_refund([id], {pos_session_id, line_uuid, order_uuid, order_name, amount,
   refunded_transaction_reference | refunded_order_uuid})`` -> status dict.
 """
 
 import logging
+import math
 
 import psycopg2
 
@@ -29,12 +35,15 @@ from odoo.exceptions import AccessError, UserError
 from ..mobilepay import formats
 from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.errors import BEACON_ALREADY_USED, MobilePayConflict, MobilePayError
-from .mobilepay_states import CAPTURED, NEW, SUPPORTED_CURRENCIES
+from .mobilepay_states import CAPTURED, NEW, SUPPORTED_CURRENCIES, UNSTARTED_STATES
+from .pos_mobilepay_transaction import utcnow
 from .pos_mobilepay_transaction_processing import to_decimal
+from .pos_mobilepay_transaction_start import START_GRACE
 
 _logger = logging.getLogger(__name__)
 
 MAX_ORDER_TEXT = 128
+MAX_AMOUNT = float(formats.MAX_AMOUNT)
 
 
 class PosPaymentMethod(models.Model):
@@ -47,28 +56,38 @@ class PosPaymentMethod(models.Model):
         request = self._mobilepay_read_request(payload)
         return self._mobilepay_start(request, "payment")
 
-    def mobilepay_cancel_payment(self, reference):
+    def mobilepay_cancel_payment(self, payload):
         self._mobilepay_check_pos_user()
-        transaction = self._mobilepay_transaction_for_pos(reference)
+        transaction = self._mobilepay_transaction_for_pos(payload, by_line=True)
+        if not transaction:
+            return False
         with transaction._mobilepay_own_cursor() as env:
             transaction = transaction.with_env(env).sudo()
             transaction._mobilepay_lock()
             if not transaction.is_final:
                 if transaction.intent != "cancel":
-                    transaction.write({"intent": "cancel", "error_count": 0})
+                    values = {"intent": "cancel", "error_count": 0}
+                    if transaction.state in UNSTARTED_STATES:
+                        values["next_poll_at"] = utcnow()  # find out now what the lost create made
+                    transaction.write(values)
                     transaction._mobilepay_log(_("Cancel asked at the POS by %(user)s.", user=self.env.user.name))
-                    transaction._mobilepay_commit()  # the intent is durable before we act on it
+                    transaction._mobilepay_commit(keep_lock=True)  # the intent is durable before we act on it
                 if transaction.state != NEW:
                     transaction._mobilepay_process(wait_lock=True)
             return transaction._mobilepay_status()
 
-    def mobilepay_payment_status(self, reference):
+    def mobilepay_payment_status(self, payload):
         self._mobilepay_check_pos_user()
-        transaction = self._mobilepay_transaction_for_pos(reference).sudo()
+        transaction = self._mobilepay_transaction_for_pos(payload).sudo()
         if transaction._mobilepay_is_overdue():
             # The poller is late (or no cron runs): ask MobilePay now, then wake the poller up.
-            transaction._mobilepay_process()
-            transaction._mobilepay_trigger_poller()
+            # In a cursor of our own (READ COMMITTED): the row lock is taken with SKIP LOCKED,
+            # which a REPEATABLE READ request cursor could only do by failing to serialise.
+            with transaction._mobilepay_own_cursor() as env:
+                late = transaction.with_env(env)
+                late._mobilepay_process()
+                late._mobilepay_trigger_poller()
+                return late._mobilepay_status()
         return transaction._mobilepay_status()
 
     # ------------------------------------------------------------------ RPC: refunds
@@ -114,6 +133,12 @@ class PosPaymentMethod(models.Model):
         amount = payload.get("amount")
         if isinstance(amount, bool) or not isinstance(amount, (int, float)):
             raise UserError(_("The amount must be a number."))
+        try:
+            amount = float(amount)
+        except OverflowError:
+            amount = math.inf
+        if not math.isfinite(amount) or abs(amount) >= MAX_AMOUNT:
+            raise UserError(_("The amount %(amount)s is not a valid MobilePay amount.", amount=payload.get("amount")))
         amount = currency.round(amount)
         if currency.compare_amounts(amount, 0) <= 0:
             raise UserError(_("The amount to pay with MobilePay must be greater than zero."))
@@ -170,16 +195,27 @@ class PosPaymentMethod(models.Model):
             )
         return currency
 
-    def _mobilepay_transaction_for_pos(self, reference):
-        """The transaction with this reference, if the POS user may see it (read as the user)."""
+    def _mobilepay_transaction_for_pos(self, payload, by_line=False):
+        """The transaction the POS asks about: of this method, on the open session's POS config.
+
+        ``payload``: ``{pos_session_id, reference}``, or with ``by_line`` also
+        ``{pos_session_id, line_uuid}`` (then the line's transaction that is not final, or
+        an empty recordset when there is none). Read as the user: the company rules apply.
+        """
+        if not isinstance(payload, dict):
+            raise UserError(_("Invalid MobilePay request."))
+        session = self._mobilepay_open_session(payload.get("pos_session_id"))
+        Transaction = self.env["pos.mobilepay.transaction"]
+        domain = [("payment_method_id", "=", self.id), ("config_id", "=", session.config_id.id)]
+        reference = payload.get("reference")
+        line_uuid = payload.get("line_uuid")
+        if by_line and not reference and isinstance(line_uuid, str) and 0 < len(line_uuid) <= MAX_ORDER_TEXT:
+            return Transaction.search(domain + [("line_uuid", "=", line_uuid), ("is_final", "=", False)], limit=1)
         if not isinstance(reference, str) or not reference or len(reference) > MAX_ORDER_TEXT:
             raise UserError(_("Unknown MobilePay transaction."))
-        transaction = self.env["pos.mobilepay.transaction"].search(
-            [("reference", "=", reference), ("payment_method_id", "=", self.id)], limit=1
-        )
+        transaction = Transaction.search(domain + [("reference", "=", reference)], limit=1)
         if not transaction:
             raise UserError(_("Unknown MobilePay transaction."))
-        transaction.config_id.check_access("read")
         return transaction
 
     def _mobilepay_refunded_payment(self, reference, order_uuid, request):
@@ -261,6 +297,8 @@ class PosPaymentMethod(models.Model):
                 "currency_id": request["currency"].id,
                 "amount": request["amount"],
                 "idempotency_key": new_idempotency_key(),
+                # Should this worker die during the call, the poller takes over after the grace.
+                "next_poll_at": utcnow() + START_GRACE,
             }
             if original:
                 values.update(refunded_transaction_id=original.id, provider_payment_id=original.provider_payment_id)
@@ -282,7 +320,8 @@ class PosPaymentMethod(models.Model):
                     order=request["order_name"] or request["order_uuid"],
                 )
             )
-            transaction._mobilepay_commit()  # the idempotency key is durable before the call
+            # The idempotency key is durable before the call; we hold the row while it is on its way.
+            transaction._mobilepay_commit(keep_lock=True)
             if kind == "refund":
                 transaction._mobilepay_send_refund(provider)
             else:
@@ -295,7 +334,8 @@ class PosPaymentMethod(models.Model):
         self.env.cr.execute("SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,))
         registration.invalidate_recordset()
         if (
-            registration.state == "registered"
+            not registration._mobilepay_claim_identity()
+            and registration.state == "registered"
             and registration.pos_id
             and registration.environment == self.mobilepay_environment
         ):

@@ -1,5 +1,6 @@
 from . import (
     test_frontend_tours,
+    test_money_safety,
     test_notification,
     test_payment_flow,
     test_recovery,

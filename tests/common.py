@@ -134,8 +134,13 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         user = kwargs.pop("user", None)
         return self.as_pos(method, user).mobilepay_start_payment(self.pos_payload(amount, **kwargs))
 
-    def status(self, reference, method=None):
-        return self.as_pos(method).mobilepay_payment_status(reference)
+    def status(self, reference, method=None, user=None, session=None):
+        payload = {"pos_session_id": (session or self.session).id, "reference": reference}
+        return self.as_pos(method, user).mobilepay_payment_status(payload)
+
+    def cancel(self, reference=None, method=None, user=None, session=None, line_uuid=None):
+        payload = {"pos_session_id": (session or self.session).id, "reference": reference, "line_uuid": line_uuid}
+        return self.as_pos(method, user).mobilepay_cancel_payment(payload)
 
     def transaction(self, reference):
         self.env.invalidate_all()
@@ -146,6 +151,13 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
     def customer_pays(self, beacon_id, phone=PHONE):
         self.customer.simulate_checkin(beacon_id, phone)
         self.customer.simulate_accept_payment(beacon_id, phone)
+
+    def paid_transaction(self, amount=12.5, **kwargs):
+        """A MobilePay payment the customer approved and the server captured (as the POS would see it)."""
+        answer = self.start_payment(amount, **kwargs)
+        transaction = self.transaction(answer["reference"])
+        self.customer_pays(answer["beacon_id"])
+        return self.drive(transaction, "captured")
 
     def drive(self, transaction, states, timeout=10.0):
         """Run the poller's core step until the transaction reaches one of ``states``."""

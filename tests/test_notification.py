@@ -81,14 +81,34 @@ class TestMobilePayNotification(MobilePayCommon):
             json.dumps(self._body(MerchantPosId="x" * 100)),
             json.dumps(self._body(MerchantId={"nested": True})),
             json.dumps(self._body(MerchantPosId="tab\tinside")),
-            b"[" * 100000,
-            json.dumps({**self._body(), "Padding": "x" * 200000}),
+            b"[" * 8000,
         ]
         for data in garbage:
             response = self._post(data)
             self.assertEqual(response.status_code, 400, data[:60])
+        # Over the size limit: refused before the body is read (413), or once read (400).
+        for data in (b"[" * 100000, json.dumps({**self._body(), "Padding": "x" * 200000})):
+            self.assertIn(self._post(data).status_code, (400, 413), data[:60])
         self.assertEqual(self._post(self._body(), content_type="text/plain").status_code, 200)
         self.assertFalse(self.url_open(URL).ok)  # GET is not a notification
+
+    def test_a_chunked_body_over_the_limit_is_refused(self):
+        """No Content-Length to check up front: the route's size limit still applies."""
+
+        def chunks(size):
+            piece = b"x" * 4096
+            for _ in range(size // len(piece)):
+                yield piece
+
+        # requests sends a generator body with Transfer-Encoding: chunked.
+        headers = {"Content-Type": "application/json"}
+        response = self.opener.post(self.base_url() + URL, data=chunks(4 * 1024 * 1024), headers=headers, timeout=30)
+        self.assertIn(response.status_code, (400, 413))
+        small = json.dumps(self._body()).encode()
+        response = self.opener.post(
+            self.base_url() + URL, data=iter([small]), headers={"Content-Type": "application/json"}, timeout=12
+        )
+        self.assertEqual(response.status_code, 200)
 
     def test_the_emulators_real_notification_is_accepted(self):
         """Check in on a PoS with a callback alias: the emulator's own body, replayed to Odoo, is accepted."""

@@ -105,7 +105,7 @@ class TestMobilePayPaymentFlow(MobilePayCommon):
 
     def test_cancel_by_cashier(self):
         answer = self.start_payment(40.0)
-        status = self.as_pos().mobilepay_cancel_payment(answer["reference"])
+        status = self.cancel(answer["reference"])
         self.assertEqual(status["state"], "cancelled_by_cashier")
         self.assertTrue(status["is_final"])
         self.assertFalse(status["paid"])
@@ -115,14 +115,14 @@ class TestMobilePayPaymentFlow(MobilePayCommon):
         pushes = [p for p in self.pushes() if p["reference"] == answer["reference"]]
         self.assertEqual(pushes[-1]["state"], "cancelled_by_cashier")
         # A second cancel is harmless.
-        self.assertEqual(self.as_pos().mobilepay_cancel_payment(answer["reference"])["state"], "cancelled_by_cashier")
+        self.assertEqual(self.cancel(answer["reference"])["state"], "cancelled_by_cashier")
 
     def test_cancel_after_capture_keeps_the_payment(self):
         answer = self.start_payment(25.0)
         transaction = self.transaction(answer["reference"])
         self.customer_pays(answer["beacon_id"])
         self.drive(transaction, "captured")
-        status = self.as_pos().mobilepay_cancel_payment(answer["reference"])
+        status = self.cancel(answer["reference"])
         self.assertEqual(status["state"], "captured")
         self.assertTrue(status["paid"])
         self.assertEqual(self.emulator.payment_status(transaction.provider_payment_id), "Captured")
@@ -135,7 +135,7 @@ class TestMobilePayPaymentFlow(MobilePayCommon):
         self.customer_pays(answer["beacon_id"])
         self.drive(transaction, "reserved")
         self.assertTrue(transaction.last_error)  # the capture failed (503 after the client's retries)
-        status = self.as_pos().mobilepay_cancel_payment(answer["reference"])
+        status = self.cancel(answer["reference"])
         self.assertEqual(status["state"], "cancelled_by_cashier")
         self.assertEqual(self.emulator.payment_status(transaction.provider_payment_id), "CancelledByClient")
 

@@ -97,8 +97,8 @@ class TestMobilePayRecovery(MobilePayCommon):
         self.assertEqual(self.emulator.payment_status(transaction.provider_payment_id), "CancelledByClient")
         self.assertIn("abandoned", " ".join(transaction.event_ids.mapped("message")))
 
-    def test_reconciliation_closes_a_lost_start(self):
-        """The worker died between MobilePay's answer and our commit: the payment is cancelled, the row closed."""
+    def test_reconciliation_finds_a_lost_start_by_its_order_id(self):
+        """The worker died between MobilePay's answer and our commit: the payment is found by orderId and followed."""
         line_uuid = str(uuid.uuid4())
         payment_id = self.customer.initiate_payment(
             pos_id=self.registration.pos_id,
@@ -134,9 +134,12 @@ class TestMobilePayRecovery(MobilePayCommon):
         lost.invalidate_recordset()
         summary = self.env["pos.mobilepay.transaction"]._cron_mobilepay_reconcile()
         lost.invalidate_recordset()
-        self.assertEqual(summary["unstarted"], 1)
-        self.assertEqual(lost.state, "failed")
-        self.assertEqual(self.emulator.payment_status(payment_id), "CancelledByClient")
+        self.assertEqual(summary["found"], 1)
+        self.assertEqual(lost.provider_payment_id, payment_id)
+        self.assertEqual(lost.state, "waiting_for_customer")
+        self.customer_pays(self.registration.beacon_id)
+        self.drive(lost, "captured")
+        self.assertEqual(self.emulator.payment_status(payment_id), "Captured")
 
     def test_offboarding_waits_for_settled_payments(self):
         method = self._new_mobilepay_method("MobilePay 2", self.company_data)

@@ -55,12 +55,12 @@ class TestMobilePaySecurity(MobilePayCommon):
             )
         answer = self.start_payment(10.0)
         with self.assertRaises(AccessError):
-            self.as_pos(self.mobilepay, self.pos_user_2).mobilepay_payment_status(answer["reference"])
+            self.status(answer["reference"], user=self.pos_user_2)
         with self.assertRaises(AccessError):
-            self.as_pos(self.mobilepay, self.pos_user_2).mobilepay_cancel_payment(answer["reference"])
+            self.cancel(answer["reference"], user=self.pos_user_2)
         # Its own method with our reference: unknown.
         with self.assertRaises(UserError):
-            self.as_pos(self.mobilepay_2, self.pos_user_2).mobilepay_payment_status(answer["reference"])
+            self.status(answer["reference"], method=self.mobilepay_2, user=self.pos_user_2, session=self.session_2)
         # Our user on the other company's session and method.
         with self.assertRaises(AccessError):
             self.as_pos(self.mobilepay_2).mobilepay_start_payment(self.pos_payload(10.0, session=self.session_2))
@@ -81,7 +81,9 @@ class TestMobilePaySecurity(MobilePayCommon):
             self.start_payment(10.0, user=self.internal_user)
         answer = self.start_payment(10.0)
         with self.assertRaises(AccessError):
-            self.mobilepay.with_user(self.internal_user).mobilepay_payment_status(answer["reference"])
+            self.mobilepay.with_user(self.internal_user).mobilepay_payment_status(
+                {"pos_session_id": self.session.id, "reference": answer["reference"]}
+            )
         transaction = self.transaction(answer["reference"])
         # POS users read transactions, only managers act on them.
         self.assertTrue(transaction.with_user(self.pos_user).read(["state"]))
@@ -118,7 +120,7 @@ class TestMobilePaySecurity(MobilePayCommon):
 
     def test_bus_payloads_carry_no_secret(self):
         answer = self.start_payment(10.0)
-        self.as_pos().mobilepay_cancel_payment(answer["reference"])
+        self.cancel(answer["reference"])
         dumped = json.dumps(self.pushes())
         for secret in (SECRET, API_KEY, CLIENT_ID, self.emulator.demo.client_secret):
             self.assertNotIn(secret, dumped)
@@ -153,6 +155,7 @@ class TestMobilePaySecurity(MobilePayCommon):
             }
         )
         session = self._open_session(config)
+        captured = self.paid_transaction(12.0, session=session)
         order = self.env["pos.order"].create(
             {
                 "session_id": session.id,
@@ -164,7 +167,13 @@ class TestMobilePaySecurity(MobilePayCommon):
             }
         )
         mobilepay_payment = self.env["pos.payment"].create(
-            {"pos_order_id": order.id, "payment_method_id": self.mobilepay.id, "amount": 12.0, "transaction_id": "x"}
+            {
+                "pos_order_id": order.id,
+                "payment_method_id": self.mobilepay.id,
+                "amount": 12.0,
+                "uuid": captured.line_uuid,
+                "transaction_id": captured.provider_payment_id,
+            }
         )
         bank_payment = self.env["pos.payment"].create(
             {"pos_order_id": order.id, "payment_method_id": bank.id, "amount": 8.0}

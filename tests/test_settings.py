@@ -26,7 +26,7 @@ class TestMobilePaySettings(MobilePayCommon):
         self.assertEqual(registration.payment_method_id, self.mobilepay)
         self.assertEqual(registration.company_id, self.company)
         self.assertTrue(registration.pos_id)
-        self.assertTrue(registration.idempotency_key)
+        self.assertFalse(registration.idempotency_key, "the create key is dropped once its answer is stored")
         self.assertEqual(registration.qr_payload, f"mobilepaypos://pos?id={registration.beacon_id}&source=qr")
         self.assertTrue(registration.qr_image)
         merchant_pos_id = registration.merchant_pos_id

@@ -26,6 +26,7 @@ export const STARTING = "starting";
 const STATE_RANK = {
     [STARTING]: 0,
     new: 0,
+    unknown: 0,
     pending: 1,
     waiting_for_customer: 1,
     checked_in: 2,
@@ -74,6 +75,8 @@ export function stateLabel(data) {
             return refund
                 ? _t("Sending the refund to MobilePay…")
                 : _t("Starting the MobilePay payment…");
+        case "unknown":
+            return _t("MobilePay has not answered yet");
         case "waiting_for_customer":
             return _t("Waiting for the customer to scan the QR code");
         case "checked_in":
@@ -118,6 +121,14 @@ export function stateHint(data) {
             : _t("No money was taken. Retry, or choose another payment method.");
     }
     switch (data.state) {
+        case "unknown":
+            return data.kind === "refund"
+                ? _t(
+                      "Do not refund again: the refund may have reached MobilePay. It is followed until MobilePay answers."
+                  )
+                : _t(
+                      "Do not take the payment again: it may have reached MobilePay. It is followed until MobilePay answers."
+                  );
         case "waiting_for_customer":
             return _t("Ask the customer to open MobilePay and scan the code.");
         case "checked_in":
@@ -138,6 +149,9 @@ export function stateTone(data) {
     }
     if (data.state === "reserved") {
         return "success";
+    }
+    if (data.state === "unknown") {
+        return "warning";
     }
     return "info";
 }

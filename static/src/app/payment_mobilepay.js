@@ -141,6 +141,11 @@ export class PaymentMobilePay extends PaymentInterface {
         return this.pos.data.call("pos.payment.method", method, [[this.payment_method_id.id], arg]);
     }
 
+    /** The payload of a status or cancel call: the server acts only within this session's register. */
+    _ask(values) {
+        return { pos_session_id: this.pos.session.id, ...values };
+    }
+
     /**
      * Writes the POS records to IndexedDB now. The POS only does so by itself when
      * records are created or deleted; our reference must survive a reload at once.
@@ -441,7 +446,7 @@ export class PaymentMobilePay extends PaymentInterface {
         }
         browser.clearTimeout(this.pollTimers[reference]);
         let status;
-        const call = this._call("mobilepay_payment_status", reference);
+        const call = this._call("mobilepay_payment_status", this._ask({ reference }));
         const pending = call.catch(() => null);
         this.fetching[reference] = pending;
         try {
@@ -557,14 +562,30 @@ export class PaymentMobilePay extends PaymentInterface {
             return !data.paid;
         }
         if (!data.reference) {
-            this._fail(uuid, _t("Cancelled before MobilePay answered."));
-            return true;
+            // The start's answer never came back: the server may still have a transaction
+            // for the line. Ask it to cancel that one; only then is nothing taken.
+            let running;
+            try {
+                running = await this._call("mobilepay_cancel_payment", this._ask({ line_uuid: uuid }));
+            } catch (error) {
+                this.env.services.notification.add(
+                    _t("MobilePay could not cancel the payment: %s", this._errorMessage(error)),
+                    { type: "danger" }
+                );
+                return false;
+            }
+            if (!running) {
+                this._fail(uuid, _t("Cancelled before MobilePay answered."));
+                return true;
+            }
+            data.reference = running.reference;
+            data.kind = running.kind || data.kind;
         }
         const reference = data.reference;
         data.cancelling = true;
         let status;
         try {
-            status = await this._call("mobilepay_cancel_payment", reference);
+            status = await this._call("mobilepay_cancel_payment", this._ask({ reference }));
         } catch (error) {
             line = this.lineByReference(reference);
             if (line) {
