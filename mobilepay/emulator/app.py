@@ -110,6 +110,9 @@ class EmulatorApp:
             time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
         if fault is not None and fault.kind == "drop_before":
             self.emulator.log_request(method, path, None)
+            # Read the body first: left in the server's buffer, it would be parsed as the next
+            # request of the (now closed) connection, and logged as a bad request.
+            request.get_data()
             _drop_connection(environ)
         if fault is not None and fault.kind == "status":
             error = ApiError("2000" if fault.status >= 500 else None, status=fault.status,

@@ -1,5 +1,6 @@
 """Fault injection: error statuses, latency and dropped connections."""
 
+import logging
 import time
 import uuid
 
@@ -148,3 +149,14 @@ def test_fault_settings_are_checked(emulator):
                 {"kind": "latency", "latency_ms": 50, "latency_max_ms": 10}, {"kind": "body", "body": 5}):
         with pytest.raises(ValueError):
             emulator.faults.add(**bad)
+
+
+def test_a_dropped_request_leaves_no_bad_request_behind(api, emulator, caplog):
+    pos_id = api.create_pos()
+    emulator.faults.add(method="POST", path="/pos/v10/payments", kind="drop_before", times=3)
+    with caplog.at_level(logging.DEBUG, logger="mobilepay.emulator.http"):
+        for _ in range(3):
+            with pytest.raises(requests.ConnectionError):
+                api.create("/pos/v10/payments", _initiate_body(pos_id))
+        time.sleep(0.2)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
