@@ -71,6 +71,11 @@ class CustomerDriver:
             self.emulator.user_cancel_payment(self._beacon(body))
         elif action == "refund_window":
             self.emulator.settings.refund_window_s = float(body["seconds"])
+        elif action == "answers_lost":
+            # MobilePay carries out every payment create, and every answer is lost on the way back.
+            self.emulator.faults.add(method="POST", path="/pos/v10/payments", kind="drop_after", times=None)
+        elif action == "answers_back":
+            self.emulator.faults.clear()
         else:
             raise ValueError(f"unknown action {action!r}")
 
@@ -281,3 +286,11 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
         self.assertEqual([r["status"] for r in refunds], ["Captured"])
         lines = self._pos_payments()
         self.assertEqual(sorted(lines.mapped("amount")), [-1.98, 1.98])
+
+    def test_no_answer_from_mobilepay(self):
+        self._start("MobilePayNoAnswerTour")
+        payments = self._emulator_payments()
+        self.assertEqual([p["status"] for p in payments], ["Captured"], "one payment, taken once")
+        line = self._pos_payments()
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.pos_order_id.state, "paid")

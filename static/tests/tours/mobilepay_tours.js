@@ -194,3 +194,24 @@ registry.category("web_tour.tours").add("MobilePayRefundTour", {
             validateAndCheckReceipt("Refunded with MobilePay"),
         ].flat(),
 });
+
+registry.category("web_tour.tours").add("MobilePayNoAnswerTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            MobilePay.mobilepayControl("answers_lost"),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.dialogIsShown(),
+            // MobilePay may have the payment: the cashier is told so, and cannot start another.
+            MobilePay.dialogState("unknown"),
+            MobilePay.dialogStatusContains("MobilePay has not answered yet"),
+            MobilePay.dialogHintContains("Do not take the payment again"),
+            MobilePay.lineState("unknown"),
+            MobilePay.lineHasNoRetry(),
+            MobilePay.screenshot("mobilepay_9_no_answer_yet"),
+            MobilePay.mobilepayControl("answers_back"),
+            customerPays(),
+            validateAndCheckReceipt(),
+        ].flat(),
+});
+

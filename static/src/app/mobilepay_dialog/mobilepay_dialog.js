@@ -68,7 +68,8 @@ export class MobilePayDialog extends Component {
             !this.isRefund &&
             Boolean(data.qr_svg) &&
             !data.is_final &&
-            ["waiting_for_customer", "checked_in", "waiting_for_approval"].includes(data.state)
+            // "unknown": MobilePay may have the payment; the customer can still pay it.
+            ["unknown", "waiting_for_customer", "checked_in", "waiting_for_approval"].includes(data.state)
         );
     }
 

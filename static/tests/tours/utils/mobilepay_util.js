@@ -116,6 +116,21 @@ export function dialogStatusContains(text) {
     };
 }
 
+export function dialogHintContains(text) {
+    return {
+        content: `the MobilePay dialog hint says "${text}"`,
+        trigger: `.o_mobilepay_dialog .o_mobilepay_hint:contains("${text}")`,
+    };
+}
+
+/** The line is still running: the POS offers no "Retry" that could take the money twice. */
+export function lineHasNoRetry() {
+    return {
+        content: "the MobilePay payment line offers no retry",
+        trigger: `.paymentlines:has(.o_mobilepay_line_status):not(:has(.send_payment_request))`,
+    };
+}
+
 export function dialogAmountIs(amount) {
     return {
         content: `the dialog shows the amount ${amount}`,
