@@ -208,22 +208,16 @@ class PosMobilepayTransaction(models.Model):
         self.ensure_one()
         if self.kind == "refund":
             snapshot = provider.find_refund(self.refunded_transaction_id.provider_payment_id, self.provider_order_id)
-            taken = snapshot and self.search_count(
-                [("provider_refund_id", "=", snapshot.refund_id), ("kind", "=", "refund"), ("id", "!=", self.id)]
-            )
-            if snapshot and not taken:
-                self._mobilepay_log(_("Found refund %(id)s made for this lost start.", id=snapshot.refund_id))
-                self._mobilepay_created(refund_id=snapshot.refund_id)
-                return True
+            field_name, found = "refund_id", snapshot and snapshot.refund_id
         else:
             snapshot = provider.find_payment(self.provider_order_id)
-            taken = snapshot and self.search_count(
-                [("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment"), ("id", "!=", self.id)]
-            )
-            if snapshot and not taken:
-                self._mobilepay_log(_("Found payment %(id)s made for this lost start.", id=snapshot.payment_id))
-                self._mobilepay_created(payment_id=snapshot.payment_id)
-                return True
+            field_name, found = "payment_id", snapshot and snapshot.payment_id
+        # Ours, unless another row (an earlier attempt of the same line) follows it already.
+        domain = [(f"provider_{field_name}", "=", found), ("kind", "=", self.kind), ("id", "!=", self.id)]
+        if found and not self.search_count(domain):
+            self._mobilepay_log(_("Found %(id)s at MobilePay, made for this lost start.", id=found))
+            self._mobilepay_created(**{field_name: found})
+            return True
         if self._mobilepay_lost_key():
             self._mobilepay_fail(_("MobilePay made nothing for this start, and its key has expired: closed."))
             return True

@@ -11,9 +11,11 @@ from odoo.tests.common import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
+from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.emulator import Emulator, EmulatorSettings
 from ..mobilepay.provider_v10 import make_provider
 from ..models import mobilepay_demo
+from ..models.pos_mobilepay_transaction import utcnow
 
 PHONE = "+4520031801"
 
@@ -151,6 +153,37 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
     def customer_pays(self, beacon_id, phone=PHONE):
         self.customer.simulate_checkin(beacon_id, phone)
         self.customer.simulate_accept_payment(beacon_id, phone)
+
+    def lost_transaction(self, line_uuid, amount, key=None, age=None, **values):
+        """A row as a worker that died during its create call left it (state 'new'), ``age`` old."""
+        transaction = (
+            self.env["pos.mobilepay.transaction"]
+            .sudo()
+            .create(
+                {
+                    "config_id": self.config.id,
+                    "session_id": self.session.id,
+                    "company_id": self.company.id,
+                    "payment_method_id": self.mobilepay.id,
+                    "registration_id": self.registration.id,
+                    "line_uuid": line_uuid,
+                    "order_uuid": str(uuid.uuid4()),
+                    "provider_order_id": line_uuid,
+                    "currency_id": self.dkk.id,
+                    "amount": amount,
+                    "idempotency_key": key or new_idempotency_key(),
+                    **values,
+                }
+            )
+        )
+        if age:
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE pos_mobilepay_transaction SET create_date = %s WHERE id = %s",
+                (utcnow() - age, transaction.id),
+            )
+            transaction.invalidate_recordset()
+        return transaction
 
     def paid_transaction(self, amount=12.5, **kwargs):
         """A MobilePay payment the customer approved and the server captured (as the POS would see it)."""

@@ -143,26 +143,7 @@ class TestMobilePayMoneySafety(MobilePayCommon):
         payment_id = self.customer.initiate_payment(
             pos_id=self.registration.pos_id, order_id=line_uuid, amount=23, currency_code="DKK", idempotency_key=key
         )
-        transaction = (
-            self.env["pos.mobilepay.transaction"]
-            .sudo()
-            .create(
-                {
-                    "config_id": self.config.id,
-                    "session_id": self.session.id,
-                    "company_id": self.company.id,
-                    "payment_method_id": self.mobilepay.id,
-                    "registration_id": self.registration.id,
-                    "line_uuid": line_uuid,
-                    "order_uuid": str(uuid.uuid4()),
-                    "provider_order_id": line_uuid,
-                    "currency_id": self.dkk.id,
-                    "amount": 23.0,
-                    "idempotency_key": key,
-                    "next_poll_at": utcnow() - timedelta(seconds=1),
-                }
-            )
-        )
+        transaction = self.lost_transaction(line_uuid, 23.0, key=key, next_poll_at=utcnow() - timedelta(seconds=1))
         self.env["pos.mobilepay.transaction"]._cron_mobilepay_poll()
         transaction.invalidate_recordset()
         self.assertEqual(transaction.provider_payment_id, payment_id)

@@ -107,31 +107,7 @@ class TestMobilePayRecovery(MobilePayCommon):
             currency_code="DKK",
             idempotency_key=new_idempotency_key(),
         )
-        lost = (
-            self.env["pos.mobilepay.transaction"]
-            .sudo()
-            .create(
-                {
-                    "config_id": self.config.id,
-                    "session_id": self.session.id,
-                    "company_id": self.company.id,
-                    "payment_method_id": self.mobilepay.id,
-                    "registration_id": self.registration.id,
-                    "line_uuid": line_uuid,
-                    "order_uuid": str(uuid.uuid4()),
-                    "provider_order_id": line_uuid,
-                    "currency_id": self.dkk.id,
-                    "amount": 19.0,
-                    "idempotency_key": new_idempotency_key(),
-                }
-            )
-        )
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE pos_mobilepay_transaction SET create_date = %s WHERE id = %s",
-            (utcnow() - timedelta(minutes=30), lost.id),
-        )
-        lost.invalidate_recordset()
+        lost = self.lost_transaction(line_uuid, 19.0, age=timedelta(minutes=30))
         summary = self.env["pos.mobilepay.transaction"]._cron_mobilepay_reconcile()
         lost.invalidate_recordset()
         self.assertEqual(summary["found"], 1)

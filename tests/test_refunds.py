@@ -5,7 +5,6 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..mobilepay.client import new_idempotency_key
-from ..models.pos_mobilepay_transaction import utcnow
 from .common import MobilePayCommon
 
 
@@ -107,29 +106,15 @@ class TestMobilePayRefunds(MobilePayCommon):
             idempotency_key=key,
         )
         Transaction = self.env["pos.mobilepay.transaction"].sudo()
-        lost = Transaction.create(
-            {
-                "kind": "refund",
-                "config_id": self.config.id,
-                "session_id": self.session.id,
-                "company_id": self.company.id,
-                "payment_method_id": self.mobilepay.id,
-                "registration_id": payment.registration_id.id,
-                "refunded_transaction_id": payment.id,
-                "line_uuid": refund_order_id,
-                "order_uuid": str(uuid.uuid4()),
-                "provider_order_id": refund_order_id,
-                "currency_id": self.dkk.id,
-                "amount": 25.0,
-                "idempotency_key": key,
-            }
+        lost = self.lost_transaction(
+            refund_order_id,
+            25.0,
+            key=key,
+            age=timedelta(minutes=30),
+            kind="refund",
+            registration_id=payment.registration_id.id,
+            refunded_transaction_id=payment.id,
         )
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE pos_mobilepay_transaction SET create_date = %s WHERE id = %s",
-            (utcnow() - timedelta(minutes=30), lost.id),
-        )
-        lost.invalidate_recordset()
         summary = Transaction._cron_mobilepay_reconcile()
         lost.invalidate_recordset()
         self.assertEqual(summary["found"], 1)

@@ -30,7 +30,6 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,8 +38,10 @@ import threading
 import time
 import urllib.request
 
-ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ADDON_ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from odoo_harness import JsonRpc, OdooSetup, addons_path  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
 
@@ -69,17 +70,6 @@ if session.state == "opening_control":
 env.cr.commit()
 print("BENCH_CONFIG", config.id)
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(cmd, **kw):
-    print("$", " ".join(shlex.quote(c) for c in cmd), flush=True)
-    return subprocess.run(cmd, check=True, **kw)
 
 
 class Page:
@@ -176,84 +166,22 @@ def main():
     db_args = shlex.split(args.db_args)
     work = tempfile.mkdtemp(prefix="mp_bench_")
     procs = []
-
-    addons = os.path.join(work, "addons")
-    os.makedirs(addons)
-    os.symlink(ADDON_ROOT, os.path.join(addons, "pos_mobilepay"))
-    if args.addons_path:
-        addons_path = f"{args.addons_path},{addons}"
-    else:
-        # This script runs with Odoo's Python: Odoo's own addons folders are beside its package.
-        import odoo
-
-        package = os.path.dirname(os.path.abspath(odoo.__file__))
-        guess = [os.path.join(package, "addons"), os.path.join(os.path.dirname(package), "addons")]
-        addons_path = ",".join([p for p in guess if os.path.isdir(p)] + [addons])
+    setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
 
     emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms)).start()
     print(f"emulator at {emulator.base_url} (pollDelayInMs {args.poll_delay_ms})", flush=True)
+    server = None
     try:
-        if args.template:
-            host = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_host=")]
-            user = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_user=")]
-            pg = (["-h", host[0]] if host else []) + (["-U", user[0]] if user else [])
-            subprocess.run(["dropdb", *pg, "--if-exists", args.db], check=False)
-            run(["createdb", *pg, "-T", args.template, args.db])
-            store = os.path.expanduser("~/.local/share/Odoo/filestore")
-            if os.path.isdir(os.path.join(store, args.template)):
-                shutil.rmtree(os.path.join(store, args.db), ignore_errors=True)
-                shutil.copytree(os.path.join(store, args.template), os.path.join(store, args.db))
-        common = [args.odoo_bin, "-d", args.db, *db_args, f"--addons-path={addons_path}", "--log-level=warn"]
-        run([*common, "-i", "pos_mobilepay", "--stop-after-init"])
-        setup = SETUP_SCRIPT.format(emulator_url=emulator.base_url)
-        shell = subprocess.run(
-            [args.odoo_bin, "shell", "-d", args.db, *db_args, f"--addons-path={addons_path}", "--log-level=warn"],
-            input=setup,
-            text=True,
-            capture_output=True,
-            check=False,
-        )
-        out = shell.stdout
-        if "BENCH_CONFIG" not in out:
-            raise RuntimeError(f"setting up the register failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
+        setup.create(args.template)
+        out = setup.shell(SETUP_SCRIPT.format(emulator_url=emulator.base_url))
         config_id = int(next(line.split()[1] for line in out.splitlines() if line.startswith("BENCH_CONFIG")))
 
-        port = free_port()
-        server_log = open(os.path.join(work, "odoo.log"), "w")
-        server = subprocess.Popen(
-            [
-                *common,
-                f"--http-port={port}",
-                "--http-interface=127.0.0.1",
-                f"--gevent-port={free_port()}",
-                "--workers=0",
-                "--max-cron-threads=1",
-            ],
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
-        procs.append(server)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/web/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"Odoo did not start; see {server_log.name}")
-
+        server = setup.server(os.path.join(work, "odoo.log"), workers=0, cron_threads=1).start()
+        base = server.base_url
         # Log in (a session cookie for the browser).
-        req = urllib.request.Request(
-            f"{base}/web/session/authenticate",
-            data=json.dumps(
-                {"jsonrpc": "2.0", "params": {"db": args.db, "login": args.login, "password": args.password}}
-            ).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            cookie = resp.headers.get("Set-Cookie", "")
-        session_id = cookie.split("session_id=", 1)[1].split(";", 1)[0]
+        rpc = JsonRpc(base, args.db, args.login, args.password)
+        rpc.authenticate()
+        session_id = next(cookie.value for cookie in rpc.cookies if cookie.name == "session_id")
 
         profile = os.path.join(work, "chrome")
         chrome = subprocess.Popen(
@@ -355,6 +283,8 @@ def main():
                 f" p95 {p95(pos_part):.0f} ms"
             )
     finally:
+        if server:
+            server.stop()
         for proc in reversed(procs):
             proc.terminate()
             try:

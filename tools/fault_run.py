@@ -1,0 +1,630 @@
+#!/usr/bin/env python3
+"""Randomized fault run: many MobilePay payments and refunds through a real Odoo 18 while
+MobilePay misbehaves and the Odoo server crashes, then a count of what went wrong with money.
+
+A real Odoo 18 server (``--workers=2 --max-cron-threads=1`` by default) takes payments and
+refunds on several registers at once, driven over JSON-RPC exactly as the POS drives it
+(start, status, cancel, then ``sync_from_ui`` of the paid order; a start whose answer is
+lost is repeated for the same line, as the POS does). The emulated customers approve,
+reject or walk away. Meanwhile the MobilePay emulator injects bursts of faults (5xx,
+connections dropped before or after processing, answers slower than the client's timeout,
+unreadable answers) on every endpoint, and the Odoo server is killed with SIGKILL several
+times and started again. A few "tampered" orders try to book MobilePay money that was never
+taken. At the end the faults stop, the crons run until nothing moves, and the emulator's
+ledger is compared with Odoo's tables. Prints figures; asserts nothing.
+
+Invariants (each should be 0):
+  double captures               a line whose money MobilePay captured more than once
+  reservations left unsettled   payments or refunds still Reserved (or pending) at MobilePay
+  captures Odoo does not know   captured at MobilePay, not captured in Odoo
+  orders paid without capture   MobilePay payment lines in Odoo without that money at MobilePay
+  refunds paid unknown to Odoo  refunds paid out at MobilePay that Odoo does not record as refunded
+  over-refunds                  refunds above what the payment captured
+  rows stuck non-final          transactions still running after the crons went quiet
+  tracebacks                    in the Odoo server log (and "could not serialize" in PostgreSQL's)
+
+Usage (with Odoo's Python, like the latency benchmark):
+
+    <odoo's python> tools/fault_run.py --db mpos_fault --template mpos_base \\
+        --payments 1000 --registers 8 --kills 6 --db-args "--db_host=127.0.0.1 --db_user=root"
+
+--template copies an existing database that has point_of_sale (demo data, admin/admin);
+without it --db must exist already. The database is modified; use a scratch one.
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path  # noqa: E402
+
+from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
+from mobilepay.emulator.api_errors import ControlError  # noqa: E402
+
+PHONE = "+4520031801"
+METHOD = "pos.payment.method"
+
+SETUP_SCRIPT = r"""
+import json
+from odoo import Command
+env = env(user=env.ref("base.user_admin"))
+env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", {emulator_url!r})
+env["ir.config_parameter"].sudo().set_param("pos_mobilepay.abandon_after_minutes", "3")
+env["pos.config"]._mobilepay_create_demo_shop()
+demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
+mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
+product = env["product.product"].create(
+    {{"name": "Fault Run Item", "type": "service", "available_in_pos": True, "list_price": 1.0, "taxes_id": False}}
+)
+registers = []
+for index in range({registers}):
+    config = demo if index == 0 else demo.copy({{"name": f"MobilePay Fault Run {{index}}"}})
+    # A cash method belongs to one register: the copies take MobilePay only.
+    methods = demo.payment_method_ids if index == 0 else mobilepay
+    config.write({{"payment_method_ids": [Command.set(methods.ids)], "customer_display_type": "none"}})
+    config.open_ui()
+    session = config.current_session_id
+    session.set_opening_control(0, "")
+    registers.append({{"config": config.id, "session": session.id, "pricelist": config.pricelist_id.id}})
+env.cr.commit()
+print("FAULT_RUN", json.dumps({{"method": mobilepay.id, "product": product.id, "user": env.uid,
+                               "registers": registers}}))
+"""
+
+QUIET_SCRIPT = r"""
+import json
+Transaction = env["pos.mobilepay.transaction"].sudo()
+Transaction._cron_mobilepay_reconcile()
+Transaction._cron_mobilepay_poll(time_budget=20)
+env.cr.commit()
+print("QUIET", json.dumps({{"running": Transaction.search_count([("is_final", "=", False)])}}))
+"""
+
+LEDGER_SQL = {
+    "transactions": """
+        SELECT t.kind, t.state, t.line_uuid, t.amount, t.provider_payment_id, t.provider_refund_id,
+               t.pos_payment_id, t.refunded_transaction_id
+          FROM pos_mobilepay_transaction t""",
+    "payment_lines": """
+        SELECT p.uuid, p.amount, o.state
+          FROM pos_payment p
+          JOIN pos_payment_method m ON m.id = p.payment_method_id
+          JOIN pos_order o ON o.id = p.pos_order_id
+         WHERE m.use_payment_terminal = 'mobilepay'""",
+}
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = collections.Counter()
+        self.latencies = []
+
+    def add(self, key, n=1):
+        with self.lock:
+            self.counts[key] += n
+
+
+class Cashier:
+    """One register: customers one after the other, as the POS and the customer would act."""
+
+    def __init__(self, run, register, seed):
+        self.run = run
+        self.register = register
+        self.rng = random.Random(seed)
+        self.rpc = JsonRpc(run.server.base_url, run.args.db)
+        self.beacon_id = None
+        self.payments = []  # (line_uuid, amount, reference) of captured payments, for refunds
+
+    # ------------------------------------------------------------------ RPC as the POS does it
+
+    def call(self, method, payload, model=METHOD, retry_lost=True, deadline_s=600):
+        """Repeat a call whose answer was lost (server down) until it is answered, like the POS."""
+        deadline = time.monotonic() + deadline_s
+        delay = 0.5
+        while True:
+            try:
+                if model == METHOD:
+                    return self.rpc.call(model, method, [[self.run.method_id], payload])
+                return self.rpc.call(model, method, [payload])
+            except ConnectionError:
+                self.run.stats.add("rpc answers lost")
+                if not retry_lost or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 4)
+                if self.run.stopping.is_set() and time.monotonic() > deadline:
+                    raise
+                try:
+                    self.rpc.authenticate()
+                except (ConnectionError, OSError, RpcError):
+                    pass
+
+    def ask(self, **values):
+        return {"pos_session_id": self.register["session"], **values}
+
+    def follow(self, reference, give_up_s=90):
+        """Poll the status (as the POS fallback does) until final; cancel once when it takes too long."""
+        started = time.monotonic()
+        cancelled = False
+        while True:
+            status = self.call("mobilepay_payment_status", self.ask(reference=reference))
+            if status["state"] == "unknown":
+                self.run.stats.add("status: unknown outcome seen")
+            if status["is_final"]:
+                return status
+            waited = time.monotonic() - started
+            if waited > give_up_s and not cancelled:
+                self.run.stats.add("cashier cancels a slow transaction")
+                self.call("mobilepay_cancel_payment", self.ask(reference=reference))
+                cancelled = True
+            if waited > give_up_s * 4:
+                self.run.stats.add("driver gave up following")
+                return status
+            time.sleep(max(0.3, min(status.get("poll_after_ms", 1000), 2000) / 1000.0))
+
+    # ------------------------------------------------------------------ the customer
+
+    def customer(self, kind, amount):
+        """Act as the customer in the emulator while the payment waits (approve, reject or walk away)."""
+        if kind == "walk away":
+            return
+        time.sleep(self.rng.uniform(0.1, 0.8))
+        for _ in range(40):
+            try:
+                self.run.emulator.user_checkin(self.beacon_id, PHONE)
+                if kind == "reject":
+                    self.run.emulator.user_cancel_payment(self.beacon_id)
+                else:
+                    self.run.emulator.user_accept_payment(self.beacon_id, PHONE)
+                return
+            except ControlError:
+                time.sleep(0.25)  # the payment is not at MobilePay yet (its create is on its way)
+
+    # ------------------------------------------------------------------ one sale
+
+    def sale(self):
+        line_uuid = str(uuid.uuid4())
+        amount = float(Decimal(self.rng.randint(100, 99999)) / 100)
+        behaviour = self.rng.choices(
+            ["approve", "reject", "cashier cancels", "walk away"], weights=[86, 6, 4, 4]
+        )[0]
+        order_uuid = str(uuid.uuid4())
+        for _attempt in range(3):
+            payload = self.ask(line_uuid=line_uuid, order_uuid=order_uuid, order_name=f"Fault {order_uuid[:8]}",
+                               amount=amount)
+            try:
+                answer = self.call("mobilepay_start_payment", payload)
+            except RpcError as error:
+                self.run.stats.add("start refused (definite)")
+                self.run.log(f"start refused: {error.message[:120]}")
+                time.sleep(0.5)
+                continue
+            self.run.stats.add("payments started")
+            self.beacon_id = answer.get("beacon_id") or self.beacon_id
+            if answer["state"] == "unknown":
+                self.run.stats.add("start: unknown outcome")
+            if behaviour == "cashier cancels":
+                time.sleep(self.rng.uniform(0.2, 1.0))
+                self.call("mobilepay_cancel_payment", self.ask(reference=answer["reference"]))
+            else:
+                threading.Thread(target=self.customer, args=(behaviour, amount), daemon=True).start()
+            status = self.follow(answer["reference"], give_up_s=20 if behaviour == "walk away" else 60)
+            self.run.stats.add(f"payment ended {status['state']}")
+            if status["paid"]:
+                self.book(line_uuid, amount)
+                self.payments.append((line_uuid, amount, answer["reference"]))
+                return
+            if behaviour != "approve" or not status["is_final"]:
+                return  # the customer said no, or walked away: no retry
+        return
+
+    def book(self, line_uuid, amount, refund_of=None):
+        """sync_from_ui of the paid order (or of the refund order), as the POS sends it."""
+        order_uuid = str(uuid.uuid4())
+        order = self.run.ui_order(self.register, order_uuid, [(line_uuid, amount)])
+        try:
+            self.call("sync_from_ui", [order], model="pos.order")
+            self.run.stats.add("refund orders booked" if refund_of else "orders booked")
+        except RpcError as error:
+            self.run.stats.add("order sync refused")
+            self.run.log(f"order sync refused: {error.message[:160]}")
+
+    def tampered(self):
+        """A POS (or an insider) books MobilePay money that MobilePay never took."""
+        order = self.run.ui_order(self.register, str(uuid.uuid4()), [(str(uuid.uuid4()), 42.0)])
+        try:
+            self.call("sync_from_ui", [order], model="pos.order")
+            self.run.stats.add("tampered orders accepted")
+        except RpcError:
+            self.run.stats.add("tampered orders refused")
+
+    def refund(self):
+        index = self.rng.randrange(len(self.payments))
+        line_uuid, left, reference = self.payments[index]
+        amount = min(left, max(0.01, round(left * self.rng.choice([1.0, 0.5, 0.25]), 2)))
+        if amount <= 0:
+            return
+        refund_line = str(uuid.uuid4())
+        payload = self.ask(line_uuid=refund_line, order_uuid=str(uuid.uuid4()), order_name="Fault refund",
+                           amount=amount, refunded_transaction_reference=reference)
+        try:
+            answer = self.call("mobilepay_start_refund", payload)
+        except RpcError as error:
+            self.run.stats.add("refund refused (definite)")
+            self.run.log(f"refund refused: {error.message[:120]}")
+            return
+        self.run.stats.add("refunds started")
+        if answer["state"] == "unknown":
+            self.run.stats.add("refund start: unknown outcome")
+        status = self.follow(answer["reference"], give_up_s=120)
+        self.run.stats.add(f"refund ended {status['state']}")
+        if status["paid"] or not status["is_final"]:
+            # Paid out, or still on its way: it counts against what is left either way.
+            self.payments[index] = (line_uuid, round(left - amount, 2), reference)
+        if status["paid"]:
+            self.book(refund_line, -amount, refund_of=line_uuid)
+
+    def work(self):
+        try:
+            self.rpc.authenticate()
+        except (ConnectionError, OSError, RpcError):
+            pass
+        while not self.run.stopping.is_set():
+            if not self.run.take_ticket():
+                return
+            try:
+                self.sale()
+                if self.payments and self.rng.random() < self.run.args.refund_share:
+                    self.refund()
+                if self.rng.random() < 0.02:
+                    self.tampered()
+            except Exception as error:  # noqa: BLE001 - a driver bug must not hide the figures
+                self.run.stats.add("driver errors")
+                self.run.log(f"driver error: {type(error).__name__}: {error}")
+
+
+class FaultRun:
+    def __init__(self, args):
+        self.args = args
+        self.stats = Stats()
+        self.rng = random.Random(args.seed)
+        self.stopping = threading.Event()
+        self.tickets = args.payments
+        self.ticket_lock = threading.Lock()
+        self.log_lock = threading.Lock()
+        self.fault_hits = collections.Counter()
+
+    def log(self, text):
+        with self.log_lock:
+            print(f"  [{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    def take_ticket(self):
+        with self.ticket_lock:
+            if self.tickets <= 0:
+                return False
+            self.tickets -= 1
+            done = self.args.payments - self.tickets
+            if done % 100 == 0:
+                self.log(f"{done} payments begun; {self.server.kills} kills so far")
+            return True
+
+    def ui_order(self, register, order_uuid, lines):
+        total = round(sum(amount for _, amount in lines), 2)
+        return {
+            "uuid": order_uuid,
+            "name": f"Order {order_uuid[:8]}",
+            "session_id": register["session"],
+            "state": "paid",
+            "user_id": self.user_id,
+            "pricelist_id": register["pricelist"],
+            "sequence_number": 1,
+            "date_order": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            "amount_paid": total,
+            "amount_return": 0,
+            "amount_tax": 0,
+            "amount_total": total,
+            "last_order_preparation_change": "{}",
+            "lines": [
+                [0, 0, {"product_id": self.product_id, "qty": 1 if total > 0 else -1, "price_unit": abs(total),
+                        "price_subtotal": total, "price_subtotal_incl": total, "tax_ids": [], "pack_lot_ids": []}]
+            ],
+            "payment_ids": [
+                [0, 0, {"payment_method_id": self.method_id, "amount": amount, "uuid": line_uuid, "name": "x"}]
+                for line_uuid, amount in lines
+            ],
+        }
+
+    # ------------------------------------------------------------------ faults and crashes
+
+    FAULT_PATHS = [
+        ("POST", "/pos/v10/payments"),
+        ("GET", "/pos/v10/payments/*"),
+        ("POST", "/pos/v10/payments/*/capture"),
+        ("POST", "/pos/v10/payments/*/cancel"),
+        ("GET", "/pos/v10/payments"),
+        ("POST", "/pos/v10/refunds"),
+        ("GET", "/pos/v10/refunds/*"),
+        ("POST", "/pos/v10/refunds/*/capture"),
+        ("GET", "/pos/v10/refunds"),
+        ("POST", "/integrator-authentication/connect/token"),
+    ]
+    FAULT_KINDS = ["status", "drop_before", "drop_after", "timeout", "body"]
+
+    def inject_faults(self):
+        """Bursts: for 1-4 s one endpoint fails in one way, for some or all of its requests."""
+        emulator = self.emulator
+        while not self.stopping.is_set():
+            time.sleep(self.rng.uniform(0.5, 2.0))
+            method, path = self.rng.choice(self.FAULT_PATHS)
+            kind = self.rng.choice(self.FAULT_KINDS)
+            probability = self.rng.choice([0.3, 0.6, 1.0])
+            if kind == "timeout":
+                # Processed after the client gave up (2 s for POST, 0.5 s for GET).
+                latency = 2300 if method == "POST" else 700
+                fault = emulator.faults.add(method=method, path=path, kind="latency", latency_ms=latency,
+                                            latency_max_ms=latency + 500, times=None, probability=probability)
+            elif kind == "status":
+                fault = emulator.faults.add(method=method, path=path, kind="status",
+                                            status=self.rng.choice([500, 502, 503, 504]), times=None,
+                                            probability=probability)
+            elif kind == "body":
+                body = self.rng.choice(["", "<html>gateway</html>", "[]", '{"status": "Teleported"}'])
+                fault = emulator.faults.add(method=method, path=path, kind="body", body=body, times=None,
+                                            probability=probability)
+            else:
+                fault = emulator.faults.add(method=method, path=path, kind=kind, times=None,
+                                            probability=probability)
+            time.sleep(self.rng.uniform(1.0, 4.0))
+            emulator.faults.remove(fault)
+            self.fault_hits[kind] += fault.hits
+
+    def crash_server(self):
+        """SIGKILL the Odoo server ``--kills`` times at random moments of the run, starting it again each time."""
+        total = self.args.payments
+        moments = sorted(int(self.rng.uniform(0.05, 0.9) * total) for _ in range(self.args.kills))
+        for moment in moments:
+            while total - self.tickets < moment:
+                if self.stopping.is_set():
+                    return
+                time.sleep(0.1)
+            time.sleep(self.rng.uniform(0, 1.0))  # at any moment of a payment
+            self.server.kill()
+            self.log(f"Odoo killed (SIGKILL), kill {self.server.kills}")
+            time.sleep(self.rng.uniform(0.5, 3.0))
+            self.server.start()
+            self.log("Odoo started again")
+
+    # ------------------------------------------------------------------ the ledger
+
+    def query(self, sql):
+        out = subprocess.run(
+            ["psql", *self.pg, "-d", self.args.db, "-At", "-F", "\t", "-c", sql],
+            text=True, capture_output=True, check=True,
+        ).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def invariants(self):
+        ledger = self.emulator.dump_state()
+        payments = ledger["payments"]
+        refunds = ledger["refunds"]
+        rows = self.query(LEDGER_SQL["transactions"])
+        lines = self.query(LEDGER_SQL["payment_lines"])
+        captured_in_odoo = {r[4] for r in rows if r[0] == "payment" and r[1] == "captured"}
+        refunded_in_odoo = {r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
+        figures = collections.OrderedDict()
+
+        by_order = collections.Counter(p["orderId"] for p in payments if p["status"] == "Captured")
+        figures["double captures"] = sum(n - 1 for n in by_order.values() if n > 1)
+        figures["reservations left unsettled (payments)"] = sum(
+            1 for p in payments if p["status"] in ("Reserved", "Initiated", "IssuedToUser", "Paired", "Prepared")
+        )
+        figures["reservations left unsettled (refunds)"] = sum(
+            1 for r in refunds if r["status"] in ("Initiated", "Reserved")
+        )
+        figures["captures Odoo does not know"] = sum(
+            1 for p in payments if p["status"] == "Captured" and p["paymentId"] not in captured_in_odoo
+        )
+        paid_out = ("Captured", "ExpiredAndCaptured")
+        money_by_order = {
+            p["orderId"]: p["capturedAmount"] or p["amount"] for p in payments if p["status"] == "Captured"
+        }
+        refund_lines = {r[2]: r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
+        refund_amounts = {r["refundId"]: r["amount"] for r in refunds if r["status"] in paid_out}
+        unbacked = 0
+        for line_uuid, amount, _state in lines:
+            amount = float(amount)
+            if amount > 0:
+                taken = money_by_order.get(line_uuid)
+                unbacked += taken is None or abs(taken - amount) > 0.005
+            else:
+                refund_id = refund_lines.get(line_uuid)
+                unbacked += refund_id is None or abs(refund_amounts.get(refund_id, 0) + amount) > 0.005
+        figures["orders paid without a capture"] = unbacked
+        figures["refunds paid unknown to Odoo"] = sum(
+            1 for r in refunds if r["status"] in paid_out and r["refundId"] not in refunded_in_odoo
+        )
+        refunded = collections.defaultdict(float)
+        for r in refunds:
+            if r["status"] in ("Captured", "ExpiredAndCaptured", "Initiated", "Reserved"):
+                refunded[r["paymentId"]] += r["amount"]
+        captured_amounts = {p["paymentId"]: p["capturedAmount"] or p["amount"] for p in payments}
+        figures["over-refunds"] = sum(
+            1 for pid, total in refunded.items() if total - (captured_amounts.get(pid) or 0) > 0.005
+        )
+        figures["rows stuck non-final"] = sum(1 for r in rows if r[1] not in FINAL)
+        log = self.server.log_text()
+        figures["tracebacks in the Odoo log"] = log.count("Traceback (most recent call last)")
+        figures["'could not serialize' (MobilePay rows) in PostgreSQL's log"] = self.pg_log_count(
+            "could not serialize access"
+        )
+        extra = {
+            "MobilePay payments": len(payments),
+            "of which captured": sum(1 for p in payments if p["status"] == "Captured"),
+            "MobilePay refunds": len(refunds),
+            "of which paid out": len(refund_amounts),
+            "Odoo transactions": len(rows),
+            "Odoo MobilePay payment lines": len(lines),
+            "captured but not booked on an order": sum(
+                1 for r in rows if r[0] == "payment" and r[1] == "captured" and not r[6]
+            ),
+        }
+        return figures, extra
+
+    def pg_log_count(self, needle, table="pos_mobilepay"):
+        """How often PostgreSQL logged ``needle`` for a statement on our tables since the run began."""
+        path = self.pg_log
+        if not path or not os.path.exists(path):
+            return "n/a"
+        with open(path, errors="replace") as log:
+            log.seek(self.pg_log_offset)
+            entries = log.read().split("\n20")  # one entry per timestamped line, with its continuation
+        return sum(
+            1
+            for index, entry in enumerate(entries)
+            if needle in entry and table in "".join(entries[index : index + 2])
+        )
+
+    # ------------------------------------------------------------------ the run
+
+    def main(self):
+        args = self.args
+        work = tempfile.mkdtemp(prefix="mp_fault_")
+        db_args = shlex.split(args.db_args)
+        self.pg = []
+        for a in db_args:
+            if a.startswith("--db_host="):
+                self.pg += ["-h", a.split("=", 1)[1]]
+            if a.startswith("--db_user="):
+                self.pg += ["-U", a.split("=", 1)[1]]
+        self.pg_log = args.pg_log
+        self.pg_log_offset = os.path.getsize(self.pg_log) if self.pg_log and os.path.exists(self.pg_log) else 0
+        settings = EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms, refund_poll_delay_ms=100,
+                                    refund_reservation_delay_s=0.3)
+        self.emulator = Emulator(settings).start()
+        self.emulator.faults.rng.seed(args.seed)
+        setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
+        try:
+            setup.create(args.template)
+            out = setup.shell(SETUP_SCRIPT.format(emulator_url=self.emulator.base_url, registers=args.registers))
+            data = json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("FAULT_RUN")))
+            self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
+            self.server = setup.server(os.path.join(work, "odoo.log"), workers=args.workers)
+            self.server.start()
+            if self.server.gevent_broken():
+                print("WARNING: the websocket (gevent) process died at start: no bus pushes in this run")
+            print(f"Odoo at {self.server.base_url} (--workers={args.workers} --max-cron-threads=1), "
+                  f"emulator at {self.emulator.base_url}, {args.registers} registers, {args.payments} payments",
+                  flush=True)
+            load_before = os.getloadavg()
+            started = time.monotonic()
+            cashiers = [Cashier(self, register, args.seed * 1000 + i) for i, register in enumerate(data["registers"])]
+            threads = [threading.Thread(target=c.work, daemon=True) for c in cashiers]
+            faults = threading.Thread(target=self.inject_faults, daemon=True)
+            crasher = threading.Thread(target=self.crash_server, daemon=True)
+            for thread in (*threads, faults, crasher):
+                thread.start()
+            for thread in threads:
+                thread.join()
+            crasher.join()
+            self.stopping.set()
+            faults.join()
+            self.emulator.faults.clear()
+            load_during = os.getloadavg()
+            run_s = time.monotonic() - started
+            self.log(f"load done in {run_s:.0f} s; letting the crons settle what is left")
+            quiet_started = time.monotonic()
+            running = None
+            for _ in range(30):
+                out = setup.shell(QUIET_SCRIPT.format())
+                running = json.loads(next(line.split(" ", 1)[1] for line in out.splitlines()
+                                          if line.startswith("QUIET")))["running"]
+                if running == 0:
+                    break
+                time.sleep(5)
+            quiet_s = time.monotonic() - quiet_started
+            figures, extra = self.invariants()
+            counts = self.stats.counts
+            print()
+            print(f"Fault run: {args.payments} payments asked, {args.registers} registers, seed {args.seed}, "
+                  f"Odoo --workers={args.workers}, pollDelayInMs {args.poll_delay_ms}")
+            print(f"  machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f}, "
+                  f"after the load {load_during[0]:.2f}; load phase {run_s:.0f} s, settling {quiet_s:.0f} s")
+            print(f"  Odoo server killed with SIGKILL: {self.server.kills} times")
+            print("  faults fired: " + ", ".join(f"{k} {v}" for k, v in sorted(self.fault_hits.items())))
+            print("  what the driver saw: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            print("  " + ", ".join(f"{k} {v}" for k, v in extra.items()))
+            print()
+            print("  invariant                                  count")
+            for key, value in figures.items():
+                print(f"  {key:<42} {value}")
+            bad = [k for k, v in figures.items() if v not in (0, "n/a")]
+            print()
+            print("  ALL INVARIANTS HOLD" if not bad else "  VIOLATED: " + ", ".join(bad))
+            if args.keep:
+                print(f"  kept: {work} (Odoo log {self.server.log_path})")
+        finally:
+            self.stopping.set()
+            if getattr(self, "server", None):
+                self.server.stop()
+            self.emulator.stop()
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+
+
+FINAL = {
+    "captured",
+    "cancelled_by_customer",
+    "cancelled_by_cashier",
+    "cancelled_by_provider",
+    "expired",
+    "failed",
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="scratch database (modified)")
+    parser.add_argument("--template", help="copy this database first (createdb -T); it must have point_of_sale")
+    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo", help="the odoo command")
+    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
+    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+    parser.add_argument("--payments", type=int, default=1000, help="payments to take (default 1000)")
+    parser.add_argument("--refund-share", type=float, default=0.3, help="share of sales followed by a refund")
+    parser.add_argument("--registers", type=int, default=8, help="registers taking payments at once")
+    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers (default 2)")
+    parser.add_argument("--kills", type=int, default=6, help="how often the Odoo server is killed (SIGKILL)")
+    parser.add_argument("--poll-delay-ms", type=int, default=300, help="the emulator's pollDelayInMs")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pg-log", default=_guess_pg_log(), help="PostgreSQL's log, to count its errors")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (Odoo log)")
+    args = parser.parse_args()
+    if args.payments < 1 or args.registers < 1 or args.kills < 0:
+        parser.error("--payments and --registers must be at least 1, --kills at least 0")
+    FaultRun(args).main()
+
+
+def _guess_pg_log():
+    folder = "/var/log/postgresql"
+    if not os.path.isdir(folder):
+        return None
+    logs = sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".log")), key=os.path.getmtime)
+    return logs[-1] if logs else None
+
+
+if __name__ == "__main__":
+    main()

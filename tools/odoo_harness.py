@@ -1,0 +1,220 @@
+"""What the benchmarks and the fault run share: a scratch Odoo 18 database with the addon, an
+Odoo server they can start, kill and restart, and JSON-RPC calls as the POS makes them.
+
+Run with Odoo's own Python (it has Odoo importable and websocket-client). Nothing here
+installs Odoo: it uses the one the caller names (``--odoo-bin``, default ``odoo`` on PATH).
+"""
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+
+ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The traceback of a gevent that cannot start (gevent 22.10 with current zope wheels):
+# without the websocket process the POS gets no bus pushes at all.
+GEVENT_BROKEN = "DistributionNotFound"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    print("$", " ".join(shlex.quote(c) for c in cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def addons_path(work, extra=None):
+    """This addon (linked as ``pos_mobilepay`` under ``work``) plus Odoo's own addons folders."""
+    addons = os.path.join(work, "addons")
+    os.makedirs(addons, exist_ok=True)
+    link = os.path.join(addons, "pos_mobilepay")
+    if not os.path.exists(link):
+        os.symlink(ADDON_ROOT, link)
+    if extra:
+        return f"{extra},{addons}"
+    import odoo  # noqa: PLC0415 - only with Odoo's Python
+
+    package = os.path.dirname(os.path.abspath(odoo.__file__))
+    guess = [os.path.join(package, "addons"), os.path.join(os.path.dirname(package), "addons")]
+    return ",".join([p for p in guess if os.path.isdir(p)] + [addons])
+
+
+def pg_args(db_args):
+    host = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_host=")]
+    user = [a.split("=", 1)[1] for a in db_args if a.startswith("--db_user=")]
+    return (["-h", host[0]] if host else []) + (["-U", user[0]] if user else [])
+
+
+class OdooSetup:
+    """A scratch database and the command line to run Odoo on it."""
+
+    def __init__(self, odoo_bin, db, db_args, addons):
+        self.odoo_bin = odoo_bin
+        self.db = db
+        self.db_args = list(db_args)
+        self.addons = addons
+
+    @property
+    def common(self):
+        return [self.odoo_bin, "-d", self.db, *self.db_args, f"--addons-path={self.addons}"]
+
+    def create(self, template=None):
+        """Copy ``template`` (a database with point_of_sale) when given, then install pos_mobilepay."""
+        if template:
+            pg = pg_args(self.db_args)
+            subprocess.run(["dropdb", *pg, "--if-exists", self.db], check=False)
+            run(["createdb", *pg, "-T", template, self.db])
+            store = os.path.expanduser("~/.local/share/Odoo/filestore")
+            if os.path.isdir(os.path.join(store, template)):
+                shutil.rmtree(os.path.join(store, self.db), ignore_errors=True)
+                shutil.copytree(os.path.join(store, template), os.path.join(store, self.db))
+        run([*self.common, "--log-level=warn", "-i", "pos_mobilepay", "--stop-after-init"])
+
+    def shell(self, script):
+        """Run ``script`` in ``odoo shell``; returns its standard output (raises with the output on failure)."""
+        shell = subprocess.run(
+            [self.odoo_bin, "shell", *self.common[1:], "--log-level=warn", "--no-http"],
+            input=script,
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        if shell.returncode != 0 or "Traceback" in shell.stderr:
+            raise RuntimeError(f"odoo shell failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
+        return shell.stdout
+
+    def server(self, log_path, workers=2, cron_threads=1, extra=()):
+        return OdooServer(self, log_path, workers=workers, cron_threads=cron_threads, extra=extra)
+
+
+class OdooServer:
+    """An Odoo server process group that can be killed (SIGKILL, as a crash) and started again."""
+
+    def __init__(self, setup, log_path, workers=2, cron_threads=1, extra=()):
+        self.setup = setup
+        self.log_path = log_path
+        self.port = free_port()
+        self.gevent_port = free_port()
+        self.workers = workers
+        self.cron_threads = cron_threads
+        self.extra = list(extra)
+        self.process = None
+        self.kills = 0
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=120):
+        log = open(self.log_path, "a")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [
+                *self.setup.common,
+                f"--http-port={self.port}",
+                "--http-interface=127.0.0.1",
+                f"--gevent-port={self.gevent_port}",
+                f"--workers={self.workers}",
+                f"--max-cron-threads={self.cron_threads}",
+                "--log-level=info",
+                *self.extra,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill takes the workers with it
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Odoo exited at start; see {self.log_path}")
+            try:
+                urllib.request.urlopen(f"{self.base_url}/web/health", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"Odoo did not start; see {self.log_path}")
+
+    def kill(self):
+        """SIGKILL the whole server (master, HTTP and cron workers, websocket process): a crash."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.kills += 1
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log_text(self):
+        with open(self.log_path, errors="replace") as log:
+            return log.read()
+
+    def gevent_broken(self):
+        return GEVENT_BROKEN in self.log_text()
+
+
+class RpcError(Exception):
+    """Odoo answered the call with an error (a UserError, an AccessError, a crash)."""
+
+    def __init__(self, error):
+        data = error.get("data") or {}
+        self.name = data.get("name") or ""
+        self.message = data.get("message") or error.get("message") or "error"
+        super().__init__(f"{self.name}: {self.message}")
+
+
+class JsonRpc:
+    """JSON-RPC as the web client sends it, with its own session cookie."""
+
+    def __init__(self, base_url, db, login="admin", password="admin", timeout=30):
+        self.base_url = base_url
+        self.db = db
+        self.login = login
+        self.password = password
+        self.timeout = timeout
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self._id = 0
+
+    def _post(self, path, params):
+        self._id += 1
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id}).encode()
+        request = urllib.request.Request(
+            self.base_url + path, data=body, headers={"Content-Type": "application/json"}
+        )
+        with self.opener.open(request, timeout=self.timeout) as response:
+            answer = json.loads(response.read())
+        if "error" in answer:
+            raise RpcError(answer["error"])
+        return answer.get("result")
+
+    def authenticate(self):
+        return self._post("/web/session/authenticate", {"db": self.db, "login": self.login, "password": self.password})
+
+    def call(self, model, method, args, kwargs=None):
+        """Call ``model.method(*args)``; ``ConnectionError`` when no answer came (server down, killed)."""
+        try:
+            return self._post(
+                f"/web/dataset/call_kw/{model}/{method}",
+                {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+            )
+        except RpcError:
+            raise
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise ConnectionError(str(error)) from None
