@@ -330,19 +330,9 @@ class PosMobilepayTransaction(models.Model):
         return self.next_poll_at or now
 
     def _mobilepay_process_own(self, providers):
-        """Process one transaction in a cursor of its own, committed on its own (in tests: the test cursor)."""
+        """Process one transaction in a cursor of its own, committed on its own; returns its state afterwards."""
         self.ensure_one()
-        if _testing():
-            self._mobilepay_process(providers)
-            return self.state
-        try:
-            with self._mobilepay_own_cursor() as env:
-                transaction = self.with_env(env)
-                transaction._mobilepay_process(providers)
-                return transaction.state
-        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: next round
-            _logger.exception("MobilePay: transaction %s could not be processed this time", self.id)
-            return self.state
+        return self._mobilepay_own_step(lambda t: t._mobilepay_process(providers) and t.state) or self.state
 
     @api.model
     def _cron_mobilepay_poll(self, time_budget=None):
@@ -480,7 +470,7 @@ class PosMobilepayTransaction(models.Model):
                     # Inside the savepoint: no commits on the way (the cursor commits at its end).
                     return action(transaction.with_context(mobilepay_own_cursor=False))
             except Exception as error:  # noqa: BLE001 - one transaction must never stop the others
-                _logger.exception("MobilePay: reconciling transaction %s failed", transaction.id)
+                _logger.exception("MobilePay: transaction %s failed", transaction.id)
                 with transaction.env.cr.savepoint():
                     if transaction._mobilepay_lock(wait=False):
                         transaction._mobilepay_note_error(_("Reconciling"), error)
@@ -491,8 +481,8 @@ class PosMobilepayTransaction(models.Model):
         try:
             with self._mobilepay_own_cursor() as env:
                 return run(self.with_env(env))
-        except Exception:  # noqa: BLE001
-            _logger.exception("MobilePay: transaction %s could not be reconciled this time", self.id)
+        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: next round
+            _logger.exception("MobilePay: transaction %s could not be looked at this time", self.id)
             return False
 
     def _mobilepay_abandon(self, minutes, providers):
