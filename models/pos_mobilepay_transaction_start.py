@@ -233,7 +233,8 @@ class PosMobilepayTransaction(models.Model):
             except MobilePayError as error:
                 self._mobilepay_unanswered(error)
             return
-        self._mobilepay_log(_("Re-sending the create call with its stored key."))
+        if self.error_count % 10 in (0, 1):  # the history notes the first re-sends, then one in ten
+            self._mobilepay_log(_("Re-sending the create call with its stored key."))
         self._mobilepay_send_create(provider, resend=True)
 
     def _mobilepay_send_payment(self, provider, retried=False):
