@@ -208,7 +208,7 @@ registry.category("web_tour.tours").add("MobilePayNoAnswerTour", {
             MobilePay.dialogHintContains("Do not take the payment again"),
             MobilePay.lineState("unknown"),
             MobilePay.lineHasNoRetry(),
-            MobilePay.screenshot("mobilepay_9_no_answer_yet"),
+            MobilePay.screenshot("mobilepay_10_no_answer_yet"),
             MobilePay.mobilepayControl("answers_back"),
             customerPays(),
             validateAndCheckReceipt(),
