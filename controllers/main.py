@@ -32,6 +32,20 @@ def _plain(status, text):
     return request.make_response(text, headers=[("Content-Type", "text/plain; charset=utf-8")], status=status)
 
 
+def _read_at_most(httprequest, size):
+    """At most ``size`` bytes of the body, whether it has a Content-Length or comes chunked.
+
+    Werkzeug 2.3 and later apply the route's ``max_content_length`` when the body is read;
+    Werkzeug 2.2 (Odoo 18's pin for Python 3.11) applies it to form bodies only, and
+    ``get_data()`` would buffer a chunked body whole. Odoo's request wrapper does not
+    expose the input stream, so it is read from the Werkzeug request it wraps.
+    """
+    wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
+    if wrapped is None:
+        return httprequest.get_data()[:size]
+    return wrapped.stream.read(size)
+
+
 def parse_notification(raw):
     """The validated body as a dict, or None when it is not a check-in notification."""
     if not raw or len(raw) > MAX_BODY_BYTES:
@@ -74,10 +88,7 @@ class MobilePayNotificationController(http.Controller):
             _logger.info("MobilePay notification refused: %s bytes", httprequest.content_length)
             return _plain(400, "invalid body")
         try:
-            # The route's max_content_length also stops a chunked body (no Content-Length) early
-            # where Werkzeug enforces it on reading (Werkzeug 2.3 and later; 2.2 checks it for
-            # form bodies only, so the length is checked here as well).
-            raw = httprequest.get_data()
+            raw = _read_at_most(httprequest, MAX_BODY_BYTES + 1)
         except RequestEntityTooLarge:
             raw = None
         if raw is None or len(raw) > MAX_BODY_BYTES:
