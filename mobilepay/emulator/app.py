@@ -1,5 +1,6 @@
 """The emulator's WSGI application: fault injection, routing, error mapping, request log."""
 
+import io
 import logging
 import socket
 import time
@@ -7,6 +8,7 @@ import time
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_input_stream
 
 from .. import formats
 from . import (
@@ -22,7 +24,7 @@ from .api_errors import ApiError, ControlError
 from .bodies import parse_body
 from .headers import CORRELATION_HEADER, authenticate, idempotency_key
 from .idempotency import body_fingerprint
-from .responses import empty_response, error_response, json_response
+from .responses import error_response, json_response
 
 _logger = logging.getLogger("mobilepay.emulator")
 
@@ -31,6 +33,8 @@ REFUNDS_PREFIX = "/pos/v10/refunds"
 FAULT_FREE_PREFIXES = ("/emulator/", "/phone")
 
 IDEMPOTENT_REPLAY_HEADER = "X-Emulator-Idempotent-Replay"
+# No request of the v10 API comes near this: larger bodies are refused unread (413).
+MAX_BODY_BYTES = 64 * 1024
 
 
 class Call:
@@ -100,9 +104,18 @@ class EmulatorApp:
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
 
     def __call__(self, environ, start_response):
+        too_large = _buffer_body(environ, MAX_BODY_BYTES)
         request = Request(environ)
         method, path = request.method, request.path
         correlation_id = request.headers.get(CORRELATION_HEADER) or formats.new_guid()
+        if too_large:
+            response = error_response(
+                ApiError("1099", status=413, message=f"The request body is larger than {MAX_BODY_BYTES} bytes"),
+                correlation_id,
+            )
+            response.headers["Connection"] = "close"  # the rest of the body is never read
+            self.emulator.log_request(method, path, 413)
+            return response(environ, start_response)
         fault = None
         if not path.startswith(FAULT_FREE_PREFIXES):
             fault = self.emulator.faults.take(method, path)
@@ -128,6 +141,11 @@ class EmulatorApp:
             _drop_connection(environ)
         return response(environ, start_response)
 
+    @staticmethod
+    def _routing_error(status, message, correlation_id):
+        """No such endpoint, or not with this method: an error body like every other error's."""
+        return json_response({"code": None, "message": message, "correlationId": correlation_id}, status=status)
+
     def dispatch(self, request, correlation_id):
         call = Call(self, request, correlation_id)
         adapter = self.url_map.bind_to_environ(request.environ)
@@ -138,13 +156,38 @@ class EmulatorApp:
             return call.error(error)
         except ControlError as error:
             return json_response({"error": str(error)}, status=400)
-        except MethodNotAllowed:
-            return empty_response(405)
+        except MethodNotAllowed as exc:
+            allowed = sorted(exc.valid_methods or ())
+            response = self._routing_error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                                           correlation_id)
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         except HTTPException as exc:
-            return empty_response(exc.code or 404)
+            return self._routing_error(exc.code or 404, f"No endpoint at {request.path}", correlation_id)
         except Exception:
             _logger.exception("emulator error on %s %s", request.method, request.path)
             return call.error(ApiError("2000", status=500, message="Internal error in the emulator"))
+
+
+def _buffer_body(environ, limit):
+    """Read the request body into memory, at most ``limit`` bytes; True when it is larger.
+
+    A body with a Content-Length over the limit is not read at all; a chunked body is
+    read up to the limit and no further. The body read is put back as ``wsgi.input``,
+    so the request can be read as usual.
+    """
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit() and int(length) > limit:
+        return True
+    stream = get_input_stream(environ)
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        return True
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
+    return False
 
 
 def _drop_connection(environ):

@@ -56,8 +56,8 @@ def read_json(raw: bytes):
         raise ApiError("1099", message="A JSON request body is required")
     try:
         return json.loads(raw)
-    except ValueError:
-        raise ApiError("1099", message="The request body is not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise ApiError("1099", message="The request body is not valid JSON (or is nested too deeply)") from None
 
 
 def parse_body(model, raw: bytes, strict_unknown_properties=False):

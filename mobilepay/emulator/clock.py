@@ -1,7 +1,11 @@
 """The emulator's notion of "now": real UTC time plus an offset that tests advance."""
 
+import math
 import threading
 from datetime import datetime, timedelta, timezone
+
+# How far tests may move the clock in all: 100 years keeps every date (and expiry) representable.
+MAX_OFFSET_S = 100 * 365.25 * 24 * 3600
 
 
 class Clock:
@@ -15,9 +19,16 @@ class Clock:
         return datetime.now(timezone.utc) + offset
 
     def advance(self, seconds: float) -> None:
+        """Move "now" forward; at most MAX_OFFSET_S in all, so that every date stays representable."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError("must be a number of seconds")
+        if not math.isfinite(seconds):
+            raise ValueError("must be a finite number of seconds")
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
+            if self._offset.total_seconds() + seconds > MAX_OFFSET_S:
+                raise ValueError(f"the clock can move at most {MAX_OFFSET_S:.0f} seconds (100 years) in all")
             self._offset += timedelta(seconds=seconds)
 
     @property

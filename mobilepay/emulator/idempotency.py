@@ -17,7 +17,7 @@ def body_fingerprint(raw: bytes):
     """Semantic fingerprint of a request body: canonical JSON, or the raw bytes if it is not JSON."""
     try:
         return json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw
 
 

@@ -5,6 +5,7 @@ Defaults follow the documented values; the ones no source confirms are marked
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
@@ -93,3 +94,84 @@ class EmulatorSettings:
         clone = dataclasses.replace(self)
         clone.callbacks = dict(self.callbacks)
         return clone
+
+    def update(self, values: dict) -> None:
+        """Change settings from JSON-ish values, all checked first: a bad one changes nothing.
+
+        Each value must suit its field: a whole number for ``*_ms`` and the counts, a number
+        for seconds and amounts (``None`` where the field allows it), ``true``/``false`` for
+        the switches, text for the texts and an ``{alias: url}`` object for the callbacks.
+        Times, delays, counts and amounts are never negative. Raises ``ValueError``.
+        """
+        if not isinstance(values, dict):
+            raise ValueError("the settings must be an object")
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(unknown)}")
+        checked = {name: _checked(name, _FIELD_KINDS[name], value) for name, value in values.items()}
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+
+def _checked(name, kind, value):
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    if value is None:
+        if optional:
+            return None
+        raise ValueError(f"{name} cannot be null")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if kind == "text":
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{name} must be a non-empty text")
+        return value
+    if kind == "urls":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ValueError(f"{name} must be an object of alias to URL")
+        return dict(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number, 0 or more")
+    if value > _LIMITS.get(kind, math.inf):
+        raise ValueError(f"{name} is too large (at most {_LIMITS[kind]:g})")
+    if kind == "int":
+        if value != int(value):
+            raise ValueError(f"{name} must be a whole number")
+        return int(value)
+    if kind == "amount":
+        return Decimal(str(value))
+    return float(value)
+
+
+# What each setting takes ("?": may also be null); see EmulatorSettings.update.
+_FIELD_KINDS = {
+    "payment_poll_delay_ms": "int",
+    "checkin_poll_delay_ms": "int",
+    "refund_poll_delay_ms": "int",
+    "early_poll_tolerance_ms": "int",
+    "token_expires_in_s": "int",
+    "idempotency_retention_s": "seconds",
+    "reservation_lifetime_s": "seconds",
+    "refund_auto_capture_s": "seconds",
+    "refund_window_s": "seconds",
+    "inactivity_timeout_s": "seconds?",
+    "checkin_ttl_s": "seconds?",
+    "refund_reservation_delay_s": "seconds?",
+    "loyalty_lookup_delay_s": "seconds",
+    "default_store_balance": "amount?",
+    "strict_unknown_properties": "bool",
+    "require_ibm_client_id": "bool",
+    "notification_retries": "int",
+    "notification_retry_delay_s": "seconds",
+    "notification_timeout_s": "seconds",
+    "callbacks": "urls",
+    "demo_client_id": "text",
+    "demo_client_secret": "text",
+}
+# Upper bounds that keep dates and sleeps representable (100 years; a day for a poll delay).
+_LIMITS = {"int": 10**12, "seconds": 100 * 365.25 * DAY, "amount": 10**12}
