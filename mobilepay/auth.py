@@ -12,8 +12,9 @@ import time
 
 import requests
 
-from .errors import MobilePayAuthenticationError, MobilePayTransportError, api_error_class
+from .errors import MobilePayAuthenticationError, api_error_class
 from .schemas import AccessToken
+from .transport import network_error
 
 _logger = logging.getLogger(__name__)
 
@@ -96,9 +97,7 @@ class TokenProvider:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            raise MobilePayTransportError(
-                f"MobilePay's authentication service could not be reached: {type(exc).__name__}"
-            ) from None
+            raise network_error(exc, "POST /connect/token, the authentication service", self.timeout) from None
         if response.status_code != 200:
             error = None
             try:

@@ -20,9 +20,10 @@ from . import formats
 from .auth import TokenProvider
 from .environments import Endpoints
 from .errors import (
+    SIMULATION_REFUSALS,
     MobilePayNotFound,
     MobilePayResponseError,
-    MobilePayTransportError,
+    MobilePaySimulationRefused,
     MobilePayValidationError,
     api_error_class,
 )
@@ -52,11 +53,12 @@ from .schemas import (
     StoreList,
     UserCheckInRequest,
 )
-from .transport import make_session
+from .transport import make_session, network_error
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM_NAME = "Odoo pos_mobilepay"
+SIMULATION_PATHS = ("/checkin", "/acceptpayment", "/cancelpaymentbyuser")
 DEFAULT_SYSTEM_VERSION = "18.0.1"
 
 
@@ -65,8 +67,9 @@ class ClientConfig:
     """Everything a client needs to talk to one merchant's MobilePay account.
 
     ``api_key`` is the ``X-IBM-Client-Id`` value (defaults to the client id).
-    ``send_system_name`` sends the obsolete ``X-MobilePay-Client-System-Name``
-    header too (harmless; the service ignored it after 2020-03-27).
+    ``send_system_name`` also sends the obsolete ``X-MobilePay-Client-System-Name``
+    header (off by default: API.md section 4 says clients should not send it; it was
+    dropped on 2020-03-27).
     """
 
     endpoints: Endpoints
@@ -76,7 +79,7 @@ class ClientConfig:
     api_key: Optional[str] = None
     system_name: str = DEFAULT_SYSTEM_NAME
     system_version: str = DEFAULT_SYSTEM_VERSION
-    send_system_name: bool = True
+    send_system_name: bool = False
     bind_token_to_merchant: bool = False
     write_timeout: float = 2.0  # POST and DELETE (API.md 11.4)
     read_timeout: float = 0.5  # GET, polling or not
@@ -132,6 +135,7 @@ class MobilePayPosClient:
             timeout=config.write_timeout,
         )
         self.poll_gate = poll_gate or PollGate()
+        self._simulation_session = None
 
     def __repr__(self):
         return f"MobilePayPosClient({self.config.endpoints.name}, client_id={self.config.client_id!r})"
@@ -154,10 +158,10 @@ class MobilePayPosClient:
             headers["Content-Type"] = "application/json"
         return headers
 
-    def _send(self, method, url, token, body, params, idempotency_key):
+    def _send(self, method, url, token, body, params, idempotency_key, session=None):
         timeout = self.config.read_timeout if method == "GET" else self.config.write_timeout
         try:
-            return self.session.request(
+            return (session or self.session).request(
                 method,
                 url,
                 headers=self._headers(token, idempotency_key, body is not None),
@@ -166,12 +170,20 @@ class MobilePayPosClient:
                 timeout=timeout,
             )
         except requests.RequestException as exc:
-            raise MobilePayTransportError(
-                f"MobilePay could not be reached ({method} {url.split('?')[0]}): {type(exc).__name__}"
-            ) from None
+            raise network_error(exc, f"{method} {url.split('?')[0]}", timeout) from None
 
     def _call(
-        self, method, path, *, body=None, params=None, idempotency_key=None, base=None, authenticate=True, answer=None
+        self,
+        method,
+        path,
+        *,
+        body=None,
+        params=None,
+        idempotency_key=None,
+        base=None,
+        authenticate=True,
+        answer=None,
+        session=None,
     ):
         """Send one API call; return the parsed JSON answer (None for an empty 2xx body).
 
@@ -181,12 +193,12 @@ class MobilePayPosClient:
         """
         url = (base or self.config.endpoints.api_base) + path
         token = self.tokens.token() if authenticate else None
-        response = self._send(method, url, token, body, params, idempotency_key)
+        response = self._send(method, url, token, body, params, idempotency_key, session)
         if response.status_code == 401 and authenticate:
             # The token may have been revoked or expired early: renew once, retry once.
             self.tokens.invalidate(token)
             token = self.tokens.token()
-            response = self._send(method, url, token, body, params, idempotency_key)
+            response = self._send(method, url, token, body, params, idempotency_key, session)
         raw = self._read(response, method, path)
         if answer is None:
             return raw
@@ -239,7 +251,10 @@ class MobilePayPosClient:
             error.code,
             correlation_id,
         )
-        raise api_error_class(response.status_code)(
+        error_class = api_error_class(response.status_code)
+        if response.status_code == 500 and error.code in SIMULATION_REFUSALS and path in SIMULATION_PATHS:
+            error_class = MobilePaySimulationRefused
+        raise error_class(
             response.status_code,
             code=error.code,
             message=error.message,
@@ -279,7 +294,7 @@ class MobilePayPosClient:
         try:
             response = self.session.get(url, timeout=self.config.read_timeout, headers={"Accept": "application/json"})
         except requests.RequestException as exc:
-            raise MobilePayTransportError(f"MobilePay could not be reached (GET {url}): {type(exc).__name__}") from None
+            raise network_error(exc, f"GET {url}", self.config.read_timeout) from None
         return self._read(response, "GET", "/.well-known/openid-configuration")
 
     # ------------------------------------------------------------------ stores
@@ -502,7 +517,10 @@ class MobilePayPosClient:
             raise MobilePayValidationError(
                 f"The {self.config.endpoints.name} environment has no user-simulation API (sandbox and emulator only)."
             )
-        return self._call("POST", path, body=body.to_json(), base=base)
+        if self._simulation_session is None:
+            # A refused customer action is a 500 with a 2001-2007 code: never repeated.
+            self._simulation_session = make_session(self.config.max_retries, self.config.backoff_factor, ())
+        return self._call("POST", path, body=body.to_json(), base=base, session=self._simulation_session)
 
     def simulate_checkin(self, beacon_id, phone_number):
         self._simulation("/checkin", _model(UserCheckInRequest, beacon_id=beacon_id, phone_number=phone_number))

@@ -68,6 +68,19 @@ ERROR_CODES = {
     "2000": (500, "Internal error"),
 }
 
+# [Unconfirmed] The user-simulation endpoints (sandbox) document only 200, 401 and 500: a
+# simulated customer action that cannot be carried out is refused with HTTP 500 and one of
+# these codes. Such an answer is a definite refusal, not a server failure (not retried).
+SIMULATION_REFUSALS = {
+    "2001": "No active point of sale has this beaconId",
+    "2002": "Unknown test user (see the sandbox test users)",
+    "2003": "There is no payment on this point of sale that the user can act on",
+    "2004": "Check-in refused: the point of sale requires a payment before check-in",
+    "2005": "The payment's restrictions do not allow this user's card type",
+    "2006": "The payment was issued to another user",
+    "2007": "Invalid user simulation request",
+}
+
 # Codes the client and the Odoo layer act upon.
 PAYMENT_ALREADY_ACTIVE = "1301"
 IDEMPOTENCY_KEY_REUSED = "1306"
@@ -104,6 +117,10 @@ class MobilePayValidationError(MobilePayError, ValueError):
 
 class MobilePayTransportError(MobilePayError):
     """The service could not be reached (connection error or timeout) after all retries."""
+
+
+class MobilePayTimeout(MobilePayTransportError):
+    """The service did not answer in time (after all retries). It may have done what was asked."""
 
 
 class MobilePayApiError(MobilePayError):
@@ -155,6 +172,10 @@ class MobilePayConflict(MobilePayApiError):
 
 class MobilePayServerError(MobilePayApiError):
     """HTTP 5xx: MobilePay failed; retried already, quote the code to support."""
+
+
+class MobilePaySimulationRefused(MobilePayApiError):
+    """The sandbox user simulation refused the customer action (HTTP 500 with a code of 2001-2007)."""
 
 
 class MobilePayResponseError(MobilePayApiError):

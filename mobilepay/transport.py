@@ -7,10 +7,14 @@ urllib3's ``Retry``, mounted on a requests session.
 """
 
 import random
+import socket
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
+
+from .errors import MobilePayTimeout, MobilePayTransportError
 
 MAX_RETRIES_ALLOWED = 5
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -30,7 +34,7 @@ class JitterRetry(Retry):
         return ceiling * self.jitter_random() if ceiling > 0 else 0
 
 
-def retry_policy(max_retries=2, backoff_factor=0.2):
+def retry_policy(max_retries=2, backoff_factor=0.2, retry_statuses=RETRY_STATUSES):
     if not 0 <= max_retries <= MAX_RETRIES_ALLOWED:
         raise ValueError(f"max_retries must be between 0 and {MAX_RETRIES_ALLOWED}")
     retry = JitterRetry(
@@ -40,7 +44,7 @@ def retry_policy(max_retries=2, backoff_factor=0.2):
         status=max_retries,
         other=0,
         allowed_methods=None,  # every method: creates are protected by their idempotency key
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=retry_statuses,
         backoff_factor=backoff_factor,
         raise_on_status=False,  # the last 5xx answer is returned and becomes a typed error
         respect_retry_after_header=True,
@@ -48,10 +52,30 @@ def retry_policy(max_retries=2, backoff_factor=0.2):
     return retry
 
 
-def make_session(max_retries=2, backoff_factor=0.2):
-    """A requests session whose every request is retried per the MobilePay rules."""
+def make_session(max_retries=2, backoff_factor=0.2, retry_statuses=RETRY_STATUSES):
+    """A requests session whose every request is retried per the MobilePay rules.
+
+    ``retry_statuses=()`` retries network errors only (the user simulation answers a
+    refused action with a 500 that must not be repeated).
+    """
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry_policy(max_retries, backoff_factor))
+    adapter = HTTPAdapter(max_retries=retry_policy(max_retries, backoff_factor, frozenset(retry_statuses)))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def network_error(exc, what, timeout=None):
+    """The typed error for a ``requests`` exception: a timeout says so, anything else could not connect."""
+    reason = exc
+    if isinstance(exc, requests.ConnectionError) and exc.args and isinstance(exc.args[0], MaxRetryError):
+        reason = exc.args[0].reason
+    # urllib3 makes NewConnectionError (refused, unreachable) a subclass of ConnectTimeoutError.
+    timed_out = not isinstance(reason, NewConnectionError) and (
+        isinstance(exc, requests.Timeout)
+        or isinstance(reason, (ReadTimeoutError, ConnectTimeoutError, socket.timeout, TimeoutError))
+    )
+    if timed_out:
+        after = f" within {timeout:g} s" if timeout else ""
+        return MobilePayTimeout(f"MobilePay did not answer{after} ({what}); it may still have done it")
+    return MobilePayTransportError(f"MobilePay could not be reached ({what}): {type(reason).__name__}")

@@ -1,20 +1,10 @@
 """Errors the emulator answers with, as exceptions raised by the business logic."""
 
-from ..errors import ERROR_CODES
+from ..errors import ERROR_CODES, SIMULATION_REFUSALS
 from ..formats import check_guid
 
-# [Unconfirmed] The user-simulation endpoints document only 200, 401 and 500, so
-# the emulator refuses a simulated customer action with HTTP 500 and one of these
-# codes from the "internal error" range (2000-2999).
-SIMULATION_ERROR_CODES = {
-    "2001": "No active point of sale has this beaconId",
-    "2002": "Unknown test user (see the sandbox test users)",
-    "2003": "There is no payment on this point of sale that the user can act on",
-    "2004": "Check-in refused: the point of sale requires a payment before check-in",
-    "2005": "The payment's restrictions do not allow this user's card type",
-    "2006": "The payment was issued to another user",
-    "2007": "Invalid user simulation request",
-}
+# The codes of a refused user-simulation action (HTTP 500), shared with the client.
+SIMULATION_ERROR_CODES = SIMULATION_REFUSALS
 
 
 class ApiError(Exception):

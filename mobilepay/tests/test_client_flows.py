@@ -552,3 +552,65 @@ def test_provider_finds_payments_and_refunds_by_our_order_ids(emulator):
     )
     refund = provider.find_refund(payment_id, "refund-line-1")
     assert (refund.refund_id, refund.amount, refund.refund_order_id) == (refund_id, Decimal("5.00"), "refund-line-1")
+
+
+def test_a_read_timeout_says_it_timed_out(client, pos, emulator):
+    emulator.faults.add(method="GET", path=f"/pos/v10/pointofsales/{pos.pos_id}", kind="latency", latency_ms=800,
+                        times=None)
+    with pytest.raises(errors.MobilePayTimeout) as caught:
+        client.get_pos(pos.pos_id)
+    assert "did not answer within 0.5 s" in str(caught.value)
+    assert "could not be reached" not in str(caught.value)
+    assert errors.outcome_unknown(caught.value)
+    emulator.faults.clear()
+
+
+def test_an_unreachable_service_is_not_called_a_timeout(emulator):
+    clear_token_cache()
+    config = ClientConfig(
+        endpoints=emulator_endpoints("http://127.0.0.1:9"),
+        client_id="c",
+        client_secret="s",
+        merchant_vat="DK12345678",
+        max_retries=0,
+    )
+    with pytest.raises(errors.MobilePayTransportError) as caught:
+        MobilePayPosClient(config).list_store_ids()
+    assert not isinstance(caught.value, errors.MobilePayTimeout)
+    assert "could not be reached" in str(caught.value)
+
+
+def test_a_refused_simulated_customer_action_is_not_retried(client, pos, emulator):
+    with pytest.raises(errors.MobilePaySimulationRefused) as caught:
+        client.simulate_accept_payment(pos.beacon_id, CARD_USER)  # no payment to accept
+    assert (caught.value.status, caught.value.code) == (500, "2003")
+    assert not isinstance(caught.value, errors.MobilePayServerError)
+    posts = [e for e in emulator.requests_log if e[1].endswith("/acceptpayment")]
+    assert posts == [("POST", "/pos/app/usersimulation/acceptpayment", 500)], "sent once"
+    # A real server failure of the simulation is still retried.
+    emulator.faults.add(method="POST", path="/pos/app/usersimulation/checkin", kind="drop_before", times=1)
+    client.simulate_checkin(pos.beacon_id, CARD_USER)
+
+
+def test_the_obsolete_system_name_header_is_not_sent_unless_asked(emulator, contract):
+    seen = []
+
+    def build(**extra):
+        clear_token_cache()
+        c = MobilePayPosClient(
+            ClientConfig(
+                endpoints=emulator_endpoints(emulator.base_url),
+                client_id=emulator.demo.client_id,
+                client_secret=emulator.demo.client_secret,
+                merchant_vat=emulator.demo.merchant_vat,
+                **extra,
+            )
+        )
+        c.session.hooks["response"].append(lambda response, **kw: seen.append(dict(response.request.headers)))
+        return c
+
+    build().list_store_ids()
+    assert "X-MobilePay-Client-System-Name" not in seen[-1]
+    assert seen[-1]["X-MobilePay-Client-System-Version"]
+    build(send_system_name=True).list_store_ids()
+    assert seen[-1]["X-MobilePay-Client-System-Name"] == "Odoo pos_mobilepay"
