@@ -24,11 +24,13 @@ from .emulator.settings import (
     DEMO_MERCHANT_LOCATION_ID,
     DEMO_MERCHANT_VAT,
 )
+from .errors import MobilePayError, MobilePayTransportError
 from .polling import wait_until
 from .provider import PaymentState, PosSpec, RefundState
 from .provider_v10 import make_provider
 
 CUSTOMER = "+4520031801"
+MIN_AMOUNT = Decimal("0.05")  # its fifth, the refund, is then at least 0.01
 
 WORDS = {
     PaymentState.WAITING_FOR_CUSTOMER: "waiting for the customer to scan the QR code",
@@ -61,14 +63,45 @@ def follow_payment(provider, payment_id, timeout):
     return wait_until(fetch, lambda s: s.state is PaymentState.RESERVED or s.state.is_final, timeout=timeout)
 
 
+def _amount(text):
+    """An amount the walkthrough can pay and then partly refund: at least 0.05 DKK, 2 decimals."""
+    try:
+        amount = formats.to_amount(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
+    if amount < MIN_AMOUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: at least {MIN_AMOUNT} DKK (a fifth is refunded)")
+    return amount
+
+
+def _timeout(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mobilepay.walkthrough", description=__doc__.split("\n\n")[0])
     parser.add_argument("--emulator", default="http://127.0.0.1:8765", help="base URL of a running emulator")
     parser.add_argument("--auto", action="store_true", help="play the customer too (user-simulation API)")
-    parser.add_argument("--amount", default="125.00", help="amount in DKK")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the customer")
+    parser.add_argument("--amount", type=_amount, default="125.00",
+                        help=f"amount in DKK, at least {MIN_AMOUNT} (default 125.00)")
+    parser.add_argument("--timeout", type=_timeout, default=300, help="seconds to wait for the customer")
     args = parser.parse_args(argv)
+    try:
+        return walk(args)
+    except MobilePayError as error:
+        say(f"stopped: {error}")
+        if isinstance(error, MobilePayTransportError):
+            say(f"Is the emulator running at {args.emulator}? Start it with: python -m mobilepay.emulator")
+        return 1
 
+
+def walk(args):
     provider = make_provider(
         "emulator",
         base_url=args.emulator,
@@ -97,7 +130,7 @@ def main(argv=None):
         say(f"cancelling a payment left active by an earlier run ({leftover.payment_id})")
         provider.cancel_payment(leftover.payment_id)
 
-    amount = formats.to_amount(args.amount)
+    amount = args.amount
     key = new_idempotency_key()
     say(f"idempotency key {key} stored; starting a payment of {amount} DKK")
     payment_id = provider.start_payment(

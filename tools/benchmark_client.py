@@ -5,7 +5,11 @@
 The emulator runs in its own process (so it does not share the benchmark's GIL).
 Overhead per call = the client's ``get_pos`` (validation, headers, token cache, error
 mapping, pydantic parsing) minus a bare ``requests`` GET of the same URL with the
-same headers on the same kind of session.
+same headers on the same kind of session. The two are timed in pairs, one right after
+the other (alternating which goes first), and the overhead is the median of the
+per-pair differences: a busy machine slows both halves of a pair alike, so the figure
+keeps its meaning; the spread of the differences says how noisy the run was. Figures
+vary with the machine's load (printed with them): compare runs made side by side.
 """
 
 import argparse
@@ -72,10 +76,39 @@ def describe(label, durations):
     )
 
 
+def paired(first, second, count):
+    """Time ``first`` and ``second`` one right after the other, ``count`` times, alternating the order.
+
+    Returns (durations of first, durations of second, per-pair differences second - first), in ms.
+    """
+    a, b, differences = [], [], []
+    for index in range(count):
+        if index % 2:
+            tb, ta = timed(second, 1)[0], timed(first, 1)[0]
+        else:
+            ta, tb = timed(first, 1)[0], timed(second, 1)[0]
+        a.append(ta)
+        b.append(tb)
+        differences.append(tb - ta)
+    return a, b, differences
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--calls", type=_count, default=1000,
+                        help="timed calls per measure (and pairs for the overhead); default 1000")
+    parser.add_argument("--threads", type=_count, default=4,
+                        help="client threads hammering the emulator for its throughput; default 4")
     args = parser.parse_args()
 
     process, base = start_emulator()
@@ -102,15 +135,26 @@ def main():
 
         timed(lambda: bare.get(url, headers=headers, timeout=2), 50)  # warm-up
         timed(lambda: client.get_pos(pos_id), 50)
-        raw = timed(lambda: bare.get(url, headers=headers, timeout=2).json(), args.calls)
-        typed = timed(lambda: client.get_pos(pos_id), args.calls)
+        raw, typed, overhead = paired(
+            lambda: bare.get(url, headers=headers, timeout=2).json(), lambda: client.get_pos(pos_id), args.calls
+        )
 
-        print(f"Client overhead against the emulator ({args.calls} calls each, one thread)")
+        load = os.getloadavg()
+        print(
+            f"Client overhead against the emulator ({args.calls} paired calls, one thread; "
+            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores)"
+        )
         describe("bare requests GET + json()", raw)
         describe("client.get_pos (typed)", typed)
+        q1, q3 = percentile(overhead, 0.25), percentile(overhead, 0.75)
         print(
-            f"{'overhead per call':<34} median {statistics.median(typed) - statistics.median(raw):7.3f} ms"
-            f"   p95 {percentile(typed, 0.95) - percentile(raw, 0.95):7.3f} ms"
+            f"{'overhead per call (paired)':<34} median {statistics.median(overhead):7.3f} ms"
+            f"   spread: middle half {q1:.3f} to {q3:.3f} ms, p95 {percentile(overhead, 0.95):.3f} ms"
+        )
+        negative = sum(1 for d in overhead if d < 0) / len(overhead)
+        print(
+            f"  noise: {negative:.0%} of the pairs came out negative (the call-to-call jitter of this machine "
+            "against the overhead); the median of many pairs is the figure to compare"
         )
 
         def cycle():
@@ -120,9 +164,9 @@ def main():
             )
             client.cancel_payment(payment_id)
 
-        describe("initiate + cancel payment (2 calls)", timed(cycle, max(args.calls // 10, 50)))
+        describe("initiate + cancel payment (2 calls)", timed(cycle, max(args.calls // 10, 1)))
 
-        per_thread = args.calls * 2 // args.threads
+        per_thread = max(args.calls * 2 // args.threads, 1)
         errors = []
 
         def hammer():
