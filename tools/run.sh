@@ -14,24 +14,47 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-emulator_port=${EMULATOR_PORT:-8765}
-emulator_url="http://127.0.0.1:$emulator_port"
 
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
+# Our own emulator, on a port nobody else holds (another emulator there would answer in its place).
+port_is_free() {
+  .venv/bin/python -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$1" 2>/dev/null
+}
+emulator_port=${EMULATOR_PORT:-8765}
+if ! port_is_free "$emulator_port"; then
+  if [ -n "${EMULATOR_PORT:-}" ]; then
+    echo "Port $emulator_port (EMULATOR_PORT) is taken by another program: set EMULATOR_PORT to a free port." >&2
+    exit 1
+  fi
+  emulator_port=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  echo "Port 8765 is taken by another program: the emulator uses port $emulator_port instead."
+fi
+emulator_url="http://127.0.0.1:$emulator_port"
+
 .venv/bin/python -m mobilepay.emulator --port "$emulator_port" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 50); do
+started=""
+for _ in $(seq 100); do
+  if ! kill -0 "$emulator_pid" 2>/dev/null; then
+    echo "The emulator did not start (see its message above)." >&2
+    exit 1
+  fi
   if .venv/bin/python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
       "$emulator_url/integrator-authentication/.well-known/openid-configuration" 2>/dev/null; then
+    started=1
     break
   fi
   sleep 0.2
 done
+if [ -z "$started" ]; then
+  echo "The emulator started but does not answer at $emulator_url after 20 s." >&2
+  exit 1
+fi
 
 odoo_bin=${ODOO_BIN:-$(command -v odoo || command -v odoo-bin || true)}
 if [ -z "$odoo_bin" ] || ! "$odoo_bin" --version 2>/dev/null | grep -q " 18.0"; then

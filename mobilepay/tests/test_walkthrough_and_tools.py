@@ -66,3 +66,78 @@ def test_benchmark_client_measures_the_overhead_paired():
     assert "paired" in run.stdout
     assert "spread" in run.stdout
     assert "load average" in run.stdout
+
+
+def _run_sh(env_extra, until, timeout=180):
+    """Run tools/run.sh without Odoo until ``until`` shows in its output (or it ends).
+
+    Returns (exit code or None while still running, output).
+    """
+    import os
+    import queue
+    import signal
+    import threading
+    import time
+
+    env = {key: value for key, value in os.environ.items() if key != "EMULATOR_PORT"}
+    env.update(ODOO_BIN="/bin/false", **env_extra)  # /bin/false is no Odoo 18: the core demo runs
+    process = subprocess.Popen(["bash", "tools/run.sh"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines = queue.Queue()
+
+    def read():  # a thread of its own: the lines come while we watch the clock
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    output = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if process.poll() is not None and lines.empty():
+                    return process.returncode, "".join(output)
+                continue
+            output.append(line)
+            if until in line:
+                return None, "".join(output)
+        return process.poll(), "".join(output)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+
+
+def test_run_sh_stops_cleanly_when_its_port_is_taken():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, output = _run_sh({"EMULATOR_PORT": str(taken.getsockname()[1])}, until="Press Ctrl-C")
+    assert code == 1, output
+    assert "is taken by another program" in output
+    assert "Traceback" not in output
+
+
+def test_run_sh_moves_off_a_taken_default_port_and_runs_the_demo():
+    import socket
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8765))
+        holder.listen()
+    except OSError:
+        holder.close()
+        holder = None  # someone else holds 8765 already: the same situation
+    try:
+        code, output = _run_sh({}, until="The emulator keeps running at")
+    finally:
+        if holder:
+            holder.close()
+    assert code is None, output  # still running, serving the emulator: the demo went through
+    assert "Port 8765 is taken by another program: the emulator uses port" in output
+    assert "refunded" in output
+    assert "Traceback" not in output
