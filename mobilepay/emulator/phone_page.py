@@ -11,11 +11,25 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from ..schemas import ACTIVE_PAYMENT_STATUSES
+from ..schemas import ACTIVE_PAYMENT_STATUSES, PaymentStatus
 from .responses import json_response
 from .views import checked_in_user
 
 PAGE = Path(__file__).with_name("static") / "phone.html"
+
+# What the customer reads for each payment status (the page shows these, the API name aside).
+CUSTOMER_WORDS = {
+    PaymentStatus.PREPARED: "The shop is getting your payment ready",
+    PaymentStatus.PAIRED: "You are checked in: the shop is entering the amount",
+    PaymentStatus.INITIATED: "The shop has asked for a payment: check in to see it",
+    PaymentStatus.ISSUED_TO_USER: "Waiting for you to approve the payment",
+    PaymentStatus.RESERVED: "Approved: the amount is reserved on your card",
+    PaymentStatus.CAPTURED: "Paid",
+    PaymentStatus.CANCELLED_BY_USER: "You rejected the payment: nothing was taken",
+    PaymentStatus.CANCELLED_BY_CLIENT: "The shop cancelled the payment: nothing was taken",
+    PaymentStatus.CANCELLED_BY_MOBILEPAY: "MobilePay cancelled the payment: nothing was taken",
+    PaymentStatus.EXPIRED_AND_CANCELLED: "The reservation expired: nothing was taken",
+}
 
 
 def phone(call):
@@ -38,6 +52,7 @@ def _payment_summary(payment):
         "amount": None if payment.amount is None else float(payment.amount),
         "currencyCode": payment.currency_code,
         "status": payment.status.value,
+        "statusText": CUSTOMER_WORDS[payment.status],
         "active": payment.status in ACTIVE_PAYMENT_STATUSES,
         "issuedTo": payment.user.phone_number if payment.user else None,
         "restrictions": payment.restrictions,
@@ -70,7 +85,12 @@ def phone_state(call):
         if beacon_id:
             pos = state.pos_by_beacon(beacon_id)
             if pos is None:
-                selected = {"beaconId": beacon_id, "found": False}
+                selected = {
+                    "beaconId": beacon_id,
+                    "found": False,
+                    "message": f"No point of sale has the beacon id {beacon_id}: choose one in the list, "
+                    "or scan the QR code at the till again.",
+                }
             else:
                 user, _ = checked_in_user(state, pos)
                 store = stores.get(pos.store_id)

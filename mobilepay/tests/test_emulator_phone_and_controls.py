@@ -64,7 +64,22 @@ def test_phone_state_follows_the_payment(api, emulator):
     api.accept(beacon, "+4520031801")
     assert selected()["payment"] == dict(selected()["payment"], paymentId=payment_id, status="Reserved")
     unknown = api.http.get(api.base + "/emulator/phone/state", params={"beaconId": "000000000000000"}).json()
-    assert unknown["selected"] == {"beaconId": "000000000000000", "found": False}
+    assert unknown["selected"]["found"] is False
+    assert "No point of sale has the beacon id 000000000000000" in unknown["selected"]["message"]
+
+
+def test_phone_state_speaks_the_customers_words(api):
+    from mobilepay.emulator.phone_page import CUSTOMER_WORDS
+    from mobilepay.schemas import PaymentStatus
+
+    assert set(CUSTOMER_WORDS) == set(PaymentStatus), "every status has words for the customer"
+    pos_id = api.create_pos()
+    beacon = api.beacon(pos_id)
+    api.initiate(pos_id)
+    api.checkin(beacon, "+4520031801")
+    state = api.http.get(api.base + "/emulator/phone/state", params={"beaconId": beacon}).json()
+    payment = state["selected"]["payment"]
+    assert (payment["status"], payment["statusText"]) == ("IssuedToUser", "Waiting for you to approve the payment")
 
 
 # Runs the page's script in Node.js with a tiny fake DOM against the running emulator and clicks the buttons.
@@ -106,12 +121,15 @@ async function until(check) {
   const users = elements.user.options.map(o => o.value);
   elements.user.value = phone;
   const out = { users, posOptions: elements.pos.options.map(o => o.value), posName: elements.posName.textContent };
+  out.posNote = { hidden: elements.posNote.hidden, text: elements.posNote.textContent };
+  if (process.argv[6] === "unknown") { console.log(JSON.stringify(out)); process.exit(0); }
   elements.checkin.handlers.click();
-  await until(() => elements.status.textContent === "IssuedToUser" && elements.message.textContent !== "...");
+  await until(() => elements.status.title === "IssuedToUser" && elements.message.textContent !== "...");
   out.afterCheckin = { message: elements.message.textContent, checkedIn: elements.checkedIn.textContent,
-                       status: elements.status.textContent, approveDisabled: elements.approve.disabled };
+                       status: elements.status.textContent, apiStatus: elements.status.title,
+                       approveDisabled: elements.approve.disabled };
   elements.approve.handlers.click();
-  await until(() => elements.status.textContent === "Reserved" && elements.message.textContent !== "...");
+  await until(() => elements.status.title === "Reserved" && elements.message.textContent !== "...");
   out.afterApprove = { message: elements.message.textContent, status: elements.status.textContent,
                        amount: elements.amount.textContent };
   elements.reject.handlers.click();
@@ -140,11 +158,20 @@ def test_phone_page_script_checks_in_approves_and_rejects(api, emulator, tmp_pat
     seen = json.loads(run.stdout)
     assert "+4520031804" in seen["users"] and seen["posOptions"] == [beacon]
     assert seen["posName"] == "Kasse 5"
+    assert seen["posNote"]["hidden"] is True
     assert seen["afterCheckin"] == {"message": "Checked in.", "checkedIn": "Checked in: +4520031804",
-                                    "status": "IssuedToUser", "approveDisabled": False}
-    assert seen["afterApprove"] == {"message": "Payment approved.", "status": "Reserved", "amount": "42.50 DKK"}
+                                    "status": "Waiting for you to approve the payment", "apiStatus": "IssuedToUser",
+                                    "approveDisabled": False}
+    assert seen["afterApprove"] == {"message": "Payment approved.",
+                                    "status": "Approved: the amount is reserved on your card", "amount": "42.50 DKK"}
     assert seen["afterReject"]["cls"] == "error" and "(2003)" in seen["afterReject"]["message"]
     assert api.status(payment_id) == "Reserved"
+    # A link with a beacon id that no PoS has: the page says so next to the list.
+    run = subprocess.run(["node", str(harness), str(page), api.base, "000000000000000", "+4520031804", "unknown"],
+                         capture_output=True, text=True, timeout=20)
+    assert run.returncode == 0, run.stderr
+    note = json.loads(run.stdout)["posNote"]
+    assert note["hidden"] is False and "No point of sale has the beacon id 000000000000000" in note["text"]
 
 
 # ------------------------------------------------------------------------------------------ HTTP controls
