@@ -134,8 +134,14 @@ class NoContract:
 
 
 @pytest.fixture(scope="session")
-def contract():
-    folder = _spec_dir()
+def spec_folder():
+    """The folder holding pos.yaml and openapi.yaml, or None on a bare clone."""
+    return _spec_dir()
+
+
+@pytest.fixture(scope="session")
+def contract(spec_folder):
+    folder = spec_folder
     if folder is None:
         return NoContract()
     return Contract(folder / "pos.yaml", folder / "openapi.yaml")
