@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import qrcode
 
-from . import formats
+from . import argtypes, formats
 from .client import new_idempotency_key
 from .emulator.settings import (
     DEMO_CLIENT_ID,
@@ -74,23 +74,14 @@ def _amount(text):
     return amount
 
 
-def _timeout(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mobilepay.walkthrough", description=__doc__.split("\n\n")[0])
     parser.add_argument("--emulator", default="http://127.0.0.1:8765", help="base URL of a running emulator")
     parser.add_argument("--auto", action="store_true", help="play the customer too (user-simulation API)")
     parser.add_argument("--amount", type=_amount, default="125.00",
                         help=f"amount in DKK, at least {MIN_AMOUNT} (default 125.00)")
-    parser.add_argument("--timeout", type=_timeout, default=300, help="seconds to wait for the customer")
+    parser.add_argument("--timeout", type=argtypes.seconds(positive=True), default=300,
+                        help="seconds to wait for the customer")
     args = parser.parse_args(argv)
     try:
         return walk(args)

@@ -26,6 +26,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from mobilepay.argtypes import whole_number  # noqa: E402
 from mobilepay.auth import clear_token_cache  # noqa: E402
 from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key  # noqa: E402
 from mobilepay.emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MERCHANT_VAT  # noqa: E402
@@ -93,21 +94,11 @@ def paired(first, second, count):
     return a, b, differences
 
 
-def _count(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=_count, default=1000,
+    parser.add_argument("--calls", type=whole_number(1), default=1000,
                         help="timed calls per measure (and pairs for the overhead); default 1000")
-    parser.add_argument("--threads", type=_count, default=4,
+    parser.add_argument("--threads", type=whole_number(1), default=4,
                         help="client threads hammering the emulator for its throughput; default 4")
     args = parser.parse_args()
 

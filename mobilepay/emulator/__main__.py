@@ -8,10 +8,13 @@ import logging
 import sys
 import threading
 
+from .. import argtypes
 from .emulator import Emulator
 from .settings import EmulatorSettings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WHOLE = argtypes.whole_number()
+SECONDS = argtypes.seconds()
 
 
 def _callback(text):
@@ -21,61 +24,31 @@ def _callback(text):
     return alias, url
 
 
-def _port(text):
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535; 0 picks a free one)")
-    return port
-
-
-def _whole_number(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("cannot be negative")
-    return value
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError("must be a finite number")
-    return value
-
-
 def build_parser():
     defaults = EmulatorSettings()
     p = argparse.ArgumentParser(prog="python -m mobilepay.emulator",
                                 description="Emulator of the retired MobilePay PoS API v10.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    p.add_argument("--port", type=_port, default=8765, help="port (0: any free port; default 8765)")
+    p.add_argument("--port", type=argtypes.port, default=8765, help="port (0: any free port; default 8765)")
     p.add_argument("--callback", type=_callback, action="append", default=[], metavar="ALIAS=URL",
                    help="where the check-in notification of a callbackAlias goes (repeatable)")
-    p.add_argument("--payment-poll-delay-ms", type=_whole_number, default=defaults.payment_poll_delay_ms,
+    p.add_argument("--payment-poll-delay-ms", type=WHOLE, default=defaults.payment_poll_delay_ms,
                    help="pollDelayInMs of GET /payments/{id}")
-    p.add_argument("--checkin-poll-delay-ms", type=_whole_number, default=defaults.checkin_poll_delay_ms,
+    p.add_argument("--checkin-poll-delay-ms", type=WHOLE, default=defaults.checkin_poll_delay_ms,
                    help="pollDelayInMs of GET /pointofsales/{id}/checkin")
-    p.add_argument("--refund-poll-delay-ms", type=_whole_number, default=defaults.refund_poll_delay_ms,
+    p.add_argument("--refund-poll-delay-ms", type=WHOLE, default=defaults.refund_poll_delay_ms,
                    help="pollDelayInMs of GET /refunds/{id}")
-    p.add_argument("--token-expires-in", type=_whole_number, default=defaults.token_expires_in_s, metavar="SECONDS",
+    p.add_argument("--token-expires-in", type=WHOLE, default=defaults.token_expires_in_s, metavar="SECONDS",
                    help="lifetime of an access token")
-    p.add_argument("--inactivity-timeout", type=_seconds, default=defaults.inactivity_timeout_s, metavar="SECONDS",
+    p.add_argument("--inactivity-timeout", type=SECONDS, default=defaults.inactivity_timeout_s, metavar="SECONDS",
                    help="active payments are cancelled by MobilePay after this long without a change (0: never)")
-    p.add_argument("--checkin-ttl", type=_seconds, default=defaults.checkin_ttl_s, metavar="SECONDS",
+    p.add_argument("--checkin-ttl", type=SECONDS, default=defaults.checkin_ttl_s, metavar="SECONDS",
                    help="an unpaired check-in is forgotten after this long (0: never)")
-    p.add_argument("--refund-reservation-delay", type=_seconds, default=defaults.refund_reservation_delay_s,
+    p.add_argument("--refund-reservation-delay", type=SECONDS, default=defaults.refund_reservation_delay_s,
                    metavar="SECONDS", help="refunds become Reserved after this long (negative: only by a test control)")
-    p.add_argument("--loyalty-lookup-delay", type=_seconds, default=defaults.loyalty_lookup_delay_s, metavar="SECONDS",
+    p.add_argument("--loyalty-lookup-delay", type=SECONDS, default=defaults.loyalty_lookup_delay_s, metavar="SECONDS",
                    help="loyaltyIds and customerReceiptToken appear this long after a check-in")
-    p.add_argument("--refund-window-days", type=_seconds, default=defaults.refund_window_s / 86400, metavar="DAYS",
+    p.add_argument("--refund-window-days", type=SECONDS, default=defaults.refund_window_s / 86400, metavar="DAYS",
                    help="how long after its capture a payment can be refunded (1366)")
     p.add_argument("--strict-unknown-properties", action="store_true",
                    help="refuse request bodies with properties the spec does not know (1099)")
