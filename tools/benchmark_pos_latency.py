@@ -54,6 +54,7 @@ SETUP_SCRIPT = r"""
 emulator_url = {emulator_url!r}
 env = env(user=env.ref("base.user_admin"))
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", emulator_url)
+env.cr.commit()  # registrations are made in cursors of their own: they must see the URL
 env["pos.config"]._mobilepay_create_demo_shop()  # the addon's demo register (DKK, MobilePay in demo mode)
 config = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
 config.write({{"auto_validate_terminal_payment": False, "customer_display_type": "none"}})

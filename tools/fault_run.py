@@ -64,6 +64,7 @@ from odoo import Command
 env = env(user=env.ref("base.user_admin"))
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", {emulator_url!r})
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.abandon_after_minutes", "3")
+env.cr.commit()  # registrations are made in cursors of their own: they must see the URL
 env["pos.config"]._mobilepay_create_demo_shop()
 demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
 mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
