@@ -1,6 +1,7 @@
 from . import (
     pos_config,
     pos_mobilepay_demo_shop,
+    pos_mobilepay_poller,
     pos_mobilepay_registration,
     pos_mobilepay_transaction,
     pos_mobilepay_transaction_event,

@@ -2,9 +2,8 @@
 
 ``_mobilepay_process()`` is the core: a plain method that brings the given transactions
 forward in the current cursor (no commit) and that tests call directly. The poller cron
-runs it for every active transaction in a cursor of its own per transaction (so each one
-is committed on its own), honouring each one's next poll time (pollDelayInMs), for a
-bounded time; it re-triggers itself while work remains. The reconciliation cron settles
+(pos_mobilepay_poller.py) runs it for every due transaction, several at once, each in a
+cursor of its own. The reconciliation cron settles
 what was left behind (API.md 11.10).
 """
 
@@ -38,10 +37,7 @@ _logger = logging.getLogger(__name__)
 
 POLL_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_poll"
 RECONCILE_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_reconcile"
-POLL_CRON_BUDGET_S = 50.0
 RECONCILE_BUDGET_S = 60.0
-# The poller stops when nothing is due for this long, and triggers itself for then.
-IDLE_EXIT_S = 5.0
 MAX_BACKOFF_S = 60
 # A create without an answer for this long is looked up by our order id at MobilePay.
 LOOKUP_LOST_AFTER = timedelta(minutes=5)
@@ -333,45 +329,6 @@ class PosMobilepayTransaction(models.Model):
         """Process one transaction in a cursor of its own, committed on its own; returns its state afterwards."""
         self.ensure_one()
         return self._mobilepay_own_step(lambda t: t._mobilepay_process(providers) and t.state) or self.state
-
-    @api.model
-    def _cron_mobilepay_poll(self, time_budget=None):
-        """Follow every active transaction for up to ``time_budget`` seconds (50 by default).
-
-        Each transaction is processed and committed in a cursor of its own; between rounds
-        the poller sleeps until the earliest next poll time. When nothing is due for a
-        while (or the budget is spent) it stops and triggers itself for when work is due,
-        so a transaction that cannot make progress never holds the cron thread. In tests
-        (no commits allowed) it makes one round in the current cursor.
-        """
-        budget = POLL_CRON_BUDGET_S if time_budget is None else time_budget
-        deadline = time.monotonic() + budget
-        testing = _testing()
-        providers = {}
-        while True:
-            active = self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc, id")
-            if not active:
-                return True
-            now = utcnow()
-            for transaction in active.filtered(lambda t, now=now: t._mobilepay_needs_step(now)):
-                transaction._mobilepay_process_own(providers)
-                if time.monotonic() >= deadline:
-                    break
-            if testing:
-                return True
-            # The cron's cursor wrote nothing: committing just gives the next round a fresh snapshot.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env.invalidate_all()
-            remaining = self.sudo().search(self._mobilepay_active_domain())
-            if not remaining:
-                return True
-            now = utcnow()
-            next_due = min(transaction._mobilepay_due_at(now) for transaction in remaining)
-            wait = (next_due - now).total_seconds()
-            if wait > IDLE_EXIT_S or time.monotonic() + max(wait, 0) >= deadline:
-                self._mobilepay_trigger_poller(max(next_due, now))
-                return True
-            time.sleep(min(max(wait, 0.05), 2.0))
 
     # ------------------------------------------------------------------ reconciliation (cron)
 

@@ -3,6 +3,7 @@ from . import (
     test_money_safety,
     test_notification,
     test_payment_flow,
+    test_poller,
     test_recovery,
     test_refunds,
     test_security,

@@ -50,41 +50,13 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path  # noqa: E402
+from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path, ui_order  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
 from mobilepay.emulator.api_errors import ControlError  # noqa: E402
 
 PHONE = "+4520031801"
 METHOD = "pos.payment.method"
-
-SETUP_SCRIPT = r"""
-import json
-from odoo import Command
-env = env(user=env.ref("base.user_admin"))
-env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", {emulator_url!r})
-env["ir.config_parameter"].sudo().set_param("pos_mobilepay.abandon_after_minutes", "3")
-env.cr.commit()  # registrations are made in cursors of their own: they must see the URL
-env["pos.config"]._mobilepay_create_demo_shop()
-demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
-mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
-product = env["product.product"].create(
-    {{"name": "Fault Run Item", "type": "service", "available_in_pos": True, "list_price": 1.0, "taxes_id": False}}
-)
-registers = []
-for index in range({registers}):
-    config = demo if index == 0 else demo.copy({{"name": f"MobilePay Fault Run {{index}}"}})
-    # A cash method belongs to one register: the copies take MobilePay only.
-    methods = demo.payment_method_ids if index == 0 else mobilepay
-    config.write({{"payment_method_ids": [Command.set(methods.ids)], "customer_display_type": "none"}})
-    config.open_ui()
-    session = config.current_session_id
-    session.set_opening_control(0, "")
-    registers.append({{"config": config.id, "session": session.id, "pricelist": config.pricelist_id.id}})
-env.cr.commit()
-print("FAULT_RUN", json.dumps({{"method": mobilepay.id, "product": product.id, "user": env.uid,
-                               "registers": registers}}))
-"""
 
 QUIET_SCRIPT = r"""
 import json
@@ -325,30 +297,7 @@ class FaultRun:
             return True
 
     def ui_order(self, register, order_uuid, lines):
-        total = round(sum(amount for _, amount in lines), 2)
-        return {
-            "uuid": order_uuid,
-            "name": f"Order {order_uuid[:8]}",
-            "session_id": register["session"],
-            "state": "paid",
-            "user_id": self.user_id,
-            "pricelist_id": register["pricelist"],
-            "sequence_number": 1,
-            "date_order": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-            "amount_paid": total,
-            "amount_return": 0,
-            "amount_tax": 0,
-            "amount_total": total,
-            "last_order_preparation_change": "{}",
-            "lines": [
-                [0, 0, {"product_id": self.product_id, "qty": 1 if total > 0 else -1, "price_unit": abs(total),
-                        "price_subtotal": total, "price_subtotal_incl": total, "tax_ids": [], "pack_lot_ids": []}]
-            ],
-            "payment_ids": [
-                [0, 0, {"payment_method_id": self.method_id, "amount": amount, "uuid": line_uuid, "name": "x"}]
-                for line_uuid, amount in lines
-            ],
-        }
+        return ui_order(register, self.user_id, self.product_id, self.method_id, order_uuid, lines)
 
     # ------------------------------------------------------------------ faults and crashes
 
@@ -526,8 +475,8 @@ class FaultRun:
         setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         try:
             setup.create(args.template)
-            out = setup.shell(SETUP_SCRIPT.format(emulator_url=self.emulator.base_url, registers=args.registers))
-            data = json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("FAULT_RUN")))
+            data = setup.registers(args.registers, {"pos_mobilepay.emulator_url": self.emulator.base_url,
+                                                    "pos_mobilepay.abandon_after_minutes": "3"})
             self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
             self.server = setup.server(os.path.join(work, "odoo.log"), workers=args.workers)
             self.server.start()

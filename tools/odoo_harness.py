@@ -18,6 +18,36 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGISTERS_SCRIPT = r"""
+import json
+from odoo import Command
+env = env(user=env.ref("base.user_admin"))
+for key, value in {params!r}.items():
+    env["ir.config_parameter"].sudo().set_param(key, value)
+env.cr.commit()  # registrations are made in cursors of their own: they must see the emulator URL
+env["pos.config"]._mobilepay_create_demo_shop()
+demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
+mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
+product = env["product.product"].create(
+    {{"name": "Harness Item", "type": "service", "available_in_pos": True, "list_price": 1.0, "taxes_id": False}}
+)
+registers = []
+for index in range({registers}):
+    config = demo if index == 0 else demo.copy({{"name": f"MobilePay Register {{index}}"}})
+    # A cash method belongs to one register: the copies take MobilePay only.
+    methods = demo.payment_method_ids if index == 0 else mobilepay
+    config.write({{"payment_method_ids": [Command.set(methods.ids)], "customer_display_type": "none"}})
+    env.cr.commit()  # the register's MobilePay PoS is registered at session open, in a cursor of its own
+    config.open_ui()
+    session = config.current_session_id
+    session.set_opening_control(0, "")
+    registers.append({{"config": config.id, "session": session.id, "pricelist": config.pricelist_id.id,
+                      "access_token": config.access_token}})
+env.cr.commit()
+print("REGISTERS", json.dumps({{"method": mobilepay.id, "product": product.id, "user": env.uid,
+                               "registers": registers}}))
+"""
+
 # The traceback of a gevent that cannot start (gevent 22.10 with current zope wheels):
 # without the websocket process the POS gets no bus pushes at all.
 GEVENT_BROKEN = "DistributionNotFound"
@@ -93,6 +123,13 @@ class OdooSetup:
         if shell.returncode != 0 or "Traceback" in shell.stderr:
             raise RuntimeError(f"odoo shell failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
         return shell.stdout
+
+    def registers(self, count, params):
+        """Create ``count`` DKK registers taking MobilePay in demo mode, sessions open; ``params`` are
+        system parameters set first (the emulator URL among them). Returns the method, product,
+        user and, per register, its config, session, pricelist and bus access token."""
+        out = self.shell(REGISTERS_SCRIPT.format(params=dict(params), registers=count))
+        return json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("REGISTERS")))
 
     def server(self, log_path, workers=2, cron_threads=1, extra=()):
         return OdooServer(self, log_path, workers=workers, cron_threads=cron_threads, extra=extra)
@@ -218,3 +255,31 @@ class JsonRpc:
             raise
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise ConnectionError(str(error)) from None
+
+
+def ui_order(register, user_id, product_id, method_id, order_uuid, lines):
+    """An order as the POS sends it to ``sync_from_ui``: one product line, MobilePay lines ``(uuid, amount)``."""
+    total = round(sum(amount for _, amount in lines), 2)
+    return {
+        "uuid": order_uuid,
+        "name": f"Order {order_uuid[:8]}",
+        "session_id": register["session"],
+        "state": "paid",
+        "user_id": user_id,
+        "pricelist_id": register["pricelist"],
+        "sequence_number": 1,
+        "date_order": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "amount_paid": total,
+        "amount_return": 0,
+        "amount_tax": 0,
+        "amount_total": total,
+        "last_order_preparation_change": "{}",
+        "lines": [
+            [0, 0, {"product_id": product_id, "qty": 1 if total > 0 else -1, "price_unit": abs(total),
+                    "price_subtotal": total, "price_subtotal_incl": total, "tax_ids": [], "pack_lot_ids": []}]
+        ],
+        "payment_ids": [
+            [0, 0, {"payment_method_id": method_id, "amount": amount, "uuid": line_uuid, "name": "x"}]
+            for line_uuid, amount in lines
+        ],
+    }

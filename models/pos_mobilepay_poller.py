@@ -1,0 +1,143 @@
+"""The poller: many MobilePay calls in flight at once, each transaction locked and committed on its own.
+
+The poll cron runs a small pool of threads. Each thread claims one transaction that is due
+(``FOR UPDATE SKIP LOCKED``, in a READ COMMITTED cursor of its own), brings it forward with
+``_mobilepay_process`` (a poll, a capture, a cancel, a re-sent create), commits, and claims the
+next. So throughput grows with the work (the work is waiting for MobilePay, not computing),
+and several pollers — the threads of one cron, the cron threads of several Odoo servers on
+one database — share the transactions without ever acting on the same one. A run is short:
+the threads stop when nothing has been due for a moment (or after the run's budget), and
+the cron is triggered again for when the next transaction is due, so other crons get their
+turn. pollDelayInMs is honoured per transaction: a row is claimable only once its
+``next_poll_at`` has passed (or it has a capture or cancel to do right away).
+"""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import SUPERUSER_ID, api, models
+from odoo.modules.registry import Registry
+from odoo.tools import config as odoo_config
+
+from .mobilepay_states import RESERVED, UNSTARTED_STATES
+from .pos_mobilepay_transaction import utcnow
+
+_logger = logging.getLogger(__name__)
+
+THREADS_PARAMETER = "pos_mobilepay.poller_threads"
+DEFAULT_THREADS = 12
+RUN_BUDGET_S = 20.0
+# A thread with nothing to claim waits this long at most for the next due transaction.
+IDLE_WAIT_S = 3.0
+IDLE_STEP_S = 0.05
+
+# Due: its next poll time has passed, or it is reserved or to be cancelled with no error to wait out
+# (the SQL twin of _mobilepay_needs_step).
+DUE_SQL = """
+      NOT is_final
+  AND (next_poll_at IS NULL OR next_poll_at <= %(now)s
+       OR (error_count = 0 AND state NOT IN %(unstarted)s AND (intent = 'cancel' OR state = %(reserved)s)))
+"""
+
+
+def claim_due(cr, now):
+    """Lock one due transaction for this cursor's transaction and return its id (None: nothing free is due)."""
+    cr.execute(
+        f"""SELECT id FROM pos_mobilepay_transaction WHERE {DUE_SQL}
+             ORDER BY next_poll_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED""",  # noqa: S608 - constant SQL
+        {"now": now, "unstarted": tuple(UNSTARTED_STATES), "reserved": RESERVED},
+    )
+    row = cr.fetchone()
+    return row[0] if row else None
+
+
+def next_due_in(cr, now):
+    """Seconds until the next active transaction is due (0 when one is due now; None when none is active)."""
+    cr.execute(
+        f"""SELECT CASE WHEN bool_or({DUE_SQL}) THEN 0
+                        ELSE EXTRACT(EPOCH FROM min(next_poll_at) - %(now)s) END
+              FROM pos_mobilepay_transaction WHERE NOT is_final""",  # noqa: S608 - constant SQL
+        {"now": now, "unstarted": tuple(UNSTARTED_STATES), "reserved": RESERVED},
+    )
+    row = cr.fetchone()
+    return None if row is None or row[0] is None else max(float(row[0]), 0.0)
+
+
+class PosMobilepayTransaction(models.Model):
+    _inherit = "pos.mobilepay.transaction"
+
+    @api.model
+    def _mobilepay_poller_threads(self):
+        try:
+            wanted = int(self.env["ir.config_parameter"].sudo().get_param(THREADS_PARAMETER, DEFAULT_THREADS))
+        except (TypeError, ValueError):
+            wanted = DEFAULT_THREADS
+        # Each thread holds a database connection while it works: leave most of the pool to the rest.
+        return max(1, min(wanted, int(odoo_config["db_maxconn"]) // 4))
+
+    @api.model
+    def _cron_mobilepay_poll(self, time_budget=None):
+        """Bring every due transaction forward, several at once, for up to ``time_budget`` seconds (20).
+
+        In tests (no commits allowed) it makes one round through the due transactions in the
+        current cursor instead.
+        """
+        if getattr(threading.current_thread(), "testing", False):
+            now = utcnow()
+            providers = {}
+            for transaction in self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc, id"):
+                if transaction._mobilepay_needs_step(now):
+                    transaction._mobilepay_process(providers)
+            return True
+        budget = RUN_BUDGET_S if time_budget is None else time_budget
+        deadline = time.monotonic() + budget
+        dbname = self.env.cr.dbname
+        threads = [
+            threading.Thread(target=_poll_worker, args=(dbname, deadline), name=f"mobilepay-poller-{index}")
+            for index in range(self._mobilepay_poller_threads())
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # Come back when the next transaction is due (a trigger due now wakes the cron at once).
+        self.env.cr.commit()  # pylint: disable=invalid-commit - a fresh snapshot for the look below
+        wait = next_due_in(self.env.cr, utcnow())
+        if wait is not None:
+            self._mobilepay_trigger_poller(None if wait <= 0 else utcnow() + timedelta(seconds=wait))
+        return True
+
+
+def _poll_worker(dbname, deadline):
+    """One poller thread: claim, process, commit, until nothing is due for a moment or the run is over."""
+    thread = threading.current_thread()
+    thread.dbname = dbname
+    thread.uid = SUPERUSER_ID
+    registry = Registry(dbname)
+    providers = {}
+    idle_since = None
+    while time.monotonic() < deadline:
+        try:
+            with registry.cursor() as cr:
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                now = utcnow()
+                transaction_id = claim_due(cr, now)
+                if transaction_id is None:
+                    wait = next_due_in(cr, now)
+                    cr.rollback()
+                    idle_since = idle_since or time.monotonic()
+                    if wait is None or wait > IDLE_WAIT_S or time.monotonic() - idle_since > IDLE_WAIT_S:
+                        return
+                    time.sleep(min(max(wait, IDLE_STEP_S), IDLE_STEP_S * 4, max(deadline - time.monotonic(), 0)))
+                    continue
+                idle_since = None
+                env = api.Environment(cr, SUPERUSER_ID, {"mobilepay_own_cursor": False})
+                env["pos.mobilepay.transaction"].browse(transaction_id)._mobilepay_process(providers)
+                cr.commit()
+        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: this thread stops, the others go on
+            _logger.exception("MobilePay poller thread %s stopped", thread.name)
+            return

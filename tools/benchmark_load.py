@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Load benchmark: many registers taking MobilePay payments on one Odoo at once, as a chain store would.
+
+A real Odoo 18 server (``--workers=2 --max-cron-threads=1`` by default) and the MobilePay
+emulator, with a MobilePay round trip drawn from a range for every call (80-150 ms by
+default) and pollDelayInMs 1000. Each register is driven over JSON-RPC as the POS drives it
+and listens on the bus (websocket) as the POS does; its customers approve 1-3 s after the
+QR appears. For one register and then for N registers in the same run it prints p50, p95
+and max of accept -> captured (at MobilePay) and accept -> the POS's bus push of the paid
+state, failures, early polls, MobilePay calls per payment and the ratio of the p95s; then,
+optionally, the same with two Odoo servers on one database and 2N registers, and with Odoo
+in threaded mode (``--workers=0``). Prints figures; asserts nothing.
+
+Usage (with Odoo's Python, like the latency benchmark):
+
+    <odoo's python> tools/benchmark_load.py --db mpos_load --template mpos_base \\
+        --registers 100 --payments 3 [--two-servers] [--threaded]
+
+--template copies an existing database that has point_of_sale (demo data, admin/admin);
+without it --db must exist already. The database is modified; use a scratch one. Figures
+vary with the machine's load (printed with them): compare the phases of one run.
+"""
+
+import argparse
+import collections
+import datetime
+import json
+import os
+import random
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path, ui_order  # noqa: E402
+
+from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
+from mobilepay.emulator.api_errors import ControlError  # noqa: E402
+
+try:
+    import websocket  # websocket-client, as Odoo's tours use
+except ImportError:  # pragma: no cover
+    sys.exit("websocket-client is needed: run this with Odoo's Python")
+
+METHOD = "pos.payment.method"
+PUSH_GRACE_S = 3.0  # the POS asks the server itself when no push came for this long
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[max(0, int(round(fraction * len(ordered))) - 1)] if ordered else float("nan")
+
+
+class BusListener:
+    """The bus as one POS register hears it: a websocket subscribed to the config's channel."""
+
+    def __init__(self, url, origin, cookie, channel):
+        self.url, self.origin, self.cookie, self.channel = url, origin, cookie, channel
+        self.heard = {}  # (reference, state) -> time first heard
+        self.event = threading.Condition()
+        self.stopped = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopped:
+            try:
+                ws = websocket.create_connection(self.url, origin=self.origin, cookie=self.cookie, timeout=60)
+                ws.send(json.dumps({"event_name": "subscribe", "data": {"channels": [self.channel], "last": 0}}))
+                while not self.stopped:
+                    for notification in json.loads(ws.recv()):
+                        message = notification.get("message") or {}
+                        if str(message.get("type", "")).endswith("MOBILEPAY_STATE"):
+                            payload = message.get("payload") or {}
+                            with self.event:
+                                self.heard.setdefault((payload.get("reference"), payload.get("state")), time.time())
+                                self.event.notify_all()
+            except Exception:  # noqa: BLE001 - reconnect, as the POS's bus does
+                if not self.stopped:
+                    time.sleep(0.5)
+
+    def wait(self, reference, state, timeout):
+        deadline = time.monotonic() + timeout
+        with self.event:
+            while (reference, state) not in self.heard:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self.event.wait(remaining)
+            return self.heard[(reference, state)]
+
+    def stop(self):
+        self.stopped = True
+
+
+class Register:
+    """One till: its customers pay one after the other."""
+
+    def __init__(self, bench, register, server, seed):
+        self.bench = bench
+        self.register = register
+        self.server = server
+        self.rng = random.Random(seed)
+        self.rpc = JsonRpc(server.base_url, bench.args.db)
+        self.rpc.authenticate()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.rpc.cookies)
+        self.bus = BusListener(server.websocket_url, server.websocket_origin, cookie, register["access_token"])
+        self.results = []
+        # A customer of its own: a test user checked in at one till at a time.
+        self.phone = f"+4561{seed % 1000000:06d}"
+        bench.emulator.add_test_user(self.phone)
+
+    def call(self, method, payload, model=METHOD, deadline_s=120):
+        deadline = time.monotonic() + deadline_s
+        while True:
+            try:
+                if model == METHOD:
+                    return self.rpc.call(model, method, [[self.bench.method_id], payload])
+                return self.rpc.call(model, method, [payload])
+            except ConnectionError:
+                self.bench.count("rpc answers lost")
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def pay(self):
+        line_uuid = str(uuid.uuid4())
+        amount = self.rng.randint(100, 99999) / 100
+        ask = {"pos_session_id": self.register["session"]}
+        started = time.time()
+        answer = self.call("mobilepay_start_payment", {**ask, "line_uuid": line_uuid, "order_uuid": str(uuid.uuid4()),
+                                                       "order_name": "Load", "amount": amount})
+        self.bench.start_latencies.append((time.time() - started) * 1000)
+        reference, beacon = answer["reference"], answer["beacon_id"]
+        time.sleep(self.rng.uniform(1.0, 3.0))  # the customer opens the app and scans
+        emulator = self.bench.emulator
+        for _ in range(40):
+            try:
+                emulator.user_checkin(beacon, self.phone)
+                accepted = time.time()
+                emulator.user_accept_payment(beacon, self.phone)
+                break
+            except ControlError:
+                time.sleep(0.25)
+        else:
+            self.results.append({"failed": "the customer found no payment to approve"})
+            return
+        # Follow it as the POS does: the bus push, or the status call when no push came for a while.
+        pushed = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            pushed = self.bus.wait(reference, "captured", PUSH_GRACE_S)
+            if pushed:
+                break
+            status = self.call("mobilepay_payment_status", {**ask, "reference": reference})
+            self.bench.count("status calls")
+            if status["is_final"]:
+                if status["paid"]:
+                    pushed = self.bus.wait(reference, "captured", 0.5)
+                break
+        status = self.call("mobilepay_payment_status", {**ask, "reference": reference})
+        if not status["paid"]:
+            self.results.append({"failed": f"ended {status['state']}"})
+            return
+        order = ui_order(self.register, self.bench.user_id, self.bench.product_id, self.bench.method_id,
+                         str(uuid.uuid4()), [(line_uuid, amount)])
+        try:
+            self.call("sync_from_ui", [order], model="pos.order")
+        except RpcError as error:
+            self.results.append({"failed": f"order refused: {error.message[:80]}"})
+            return
+        self.results.append({"payment_id": status["transaction_id"], "accepted": accepted, "pushed": pushed})
+
+    def run(self, payments):
+        for _ in range(payments):
+            try:
+                self.pay()
+            except Exception as error:  # noqa: BLE001 - a failure is a figure
+                self.results.append({"failed": f"{type(error).__name__}: {error}"})
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.counts = collections.Counter()
+        self.lock = threading.Lock()
+        self.start_latencies = []
+
+    def count(self, key, n=1):
+        with self.lock:
+            self.counts[key] += n
+
+    def captured_at(self):
+        """paymentId -> when MobilePay captured it (epoch seconds), from the emulator's history."""
+        moments = {}
+        for payment in self.emulator.dump_state()["payments"]:
+            for step in payment["history"]:
+                if step["rule"] == "P9":
+                    at = datetime.datetime.fromisoformat(step["at"])
+                    if at.tzinfo is None:
+                        at = at.replace(tzinfo=datetime.timezone.utc)
+                    moments[payment["paymentId"]] = at.timestamp()
+        return moments
+
+    def phase(self, label, registers, servers):
+        """All ``registers`` pay ``--payments`` times at once, spread over ``servers``; prints the figures."""
+        emulator = self.emulator
+        requests_before = len(emulator.requests_log)
+        early_before = emulator.early_polls
+        self.start_latencies = []
+        self.counts.clear()
+        load_before = os.getloadavg()[0]
+        tills = [Register(self, register, servers[i % len(servers)], self.args.seed * 1000 + i)
+                 for i, register in enumerate(registers)]
+        time.sleep(1.0)  # the websockets subscribe
+        threads = [threading.Thread(target=till.run, args=(self.args.payments,)) for till in tills]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        for till in tills:
+            till.bus.stop()
+        captured = self.captured_at()
+        results = [r for till in tills for r in till.results]
+        done = [r for r in results if "payment_id" in r]
+        failures = [r["failed"] for r in results if "failed" in r]
+        to_capture = [(captured[r["payment_id"]] - r["accepted"]) * 1000 for r in done if r["payment_id"] in captured]
+        to_push = [(r["pushed"] - r["accepted"]) * 1000 for r in done if r["pushed"]]
+        calls = sum(1 for entry in emulator.requests_log[requests_before:]
+                    if entry[1].startswith(("/pos/v10/", "/integrator-authentication/connect/token")))
+        figures = {
+            "label": label,
+            "payments": len(results),
+            "failures": len(failures),
+            "captured p50": statistics.median(to_capture) if to_capture else float("nan"),
+            "captured p95": percentile(to_capture, 0.95),
+            "captured max": max(to_capture, default=float("nan")),
+            "push p50": statistics.median(to_push) if to_push else float("nan"),
+            "push p95": percentile(to_push, 0.95),
+            "push max": max(to_push, default=float("nan")),
+            "pushes missed": len(done) - len(to_push),
+            "early polls": emulator.early_polls - early_before,
+            "calls per payment": calls / max(len(results), 1),
+            "start p95": percentile(self.start_latencies, 0.95),
+            "status calls": self.counts["status calls"],
+            "elapsed": elapsed,
+            "load": (load_before, os.getloadavg()[0]),
+        }
+        print(
+            f"\n{label}: {len(results)} payments in {elapsed:.0f} s (load average {load_before:.2f} -> "
+            f"{figures['load'][1]:.2f})\n"
+            f"  accept -> captured  p50 {figures['captured p50']:7.0f} ms  p95 {figures['captured p95']:7.0f} ms"
+            f"  max {figures['captured max']:7.0f} ms\n"
+            f"  accept -> POS push  p50 {figures['push p50']:7.0f} ms  p95 {figures['push p95']:7.0f} ms"
+            f"  max {figures['push max']:7.0f} ms  ({figures['pushes missed']} paid without a push)\n"
+            f"  failures {len(failures)}, early polls {figures['early polls']}, MobilePay calls per payment "
+            f"{figures['calls per payment']:.2f}, start RPC p95 {figures['start p95']:.0f} ms, "
+            f"status calls {figures['status calls']}",
+            flush=True,
+        )
+        for reason, count in collections.Counter(failures).most_common(5):
+            print(f"    failure: {reason} ({count})")
+        return figures
+
+    def main(self):
+        args = self.args
+        work = tempfile.mkdtemp(prefix="mp_load_")
+        settings = EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms)
+        self.emulator = Emulator(settings).start()
+        low, high = args.round_trip_ms
+        self.emulator.faults.add(method=None, path="/pos/v10/*", kind="latency", latency_ms=low,
+                                 latency_max_ms=high, times=None)
+        self.emulator.faults.add(method=None, path="/integrator-authentication/connect/token", kind="latency",
+                                 latency_ms=low, latency_max_ms=high, times=None)
+        setup = OdooSetup(args.odoo_bin, args.db, shlex.split(args.db_args), addons_path(work, args.addons_path))
+        servers = []
+        try:
+            setup.create(args.template)
+            total = args.registers * (2 if args.two_servers else 1) + 1
+            data = setup.registers(total, {"pos_mobilepay.emulator_url": self.emulator.base_url})
+            self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
+            registers = data["registers"]
+            print(f"{os.cpu_count()} cores; MobilePay round trip {low}-{high} ms, pollDelayInMs {args.poll_delay_ms}, "
+                  f"{args.payments} payments per register, customers approve 1-3 s after the QR", flush=True)
+
+            def start(workers, index):
+                server = setup.server(os.path.join(work, f"odoo{index}.log"), workers=workers, cron_threads=1)
+                server.start()
+                if server.gevent_broken():
+                    print("WARNING: the websocket (gevent) process died at start: no bus pushes in this run")
+                port = server.gevent_port if workers else server.port
+                server.websocket_url = f"ws://127.0.0.1:{port}/websocket"
+                server.websocket_origin = f"http://127.0.0.1:{port}"
+                servers.append(server)
+                return server
+
+            first = start(args.workers, 1)
+            print(f"Odoo --workers={args.workers} --max-cron-threads=1", flush=True)
+            one = self.phase("1 register", registers[:1], [first])
+            many = self.phase(f"{args.registers} registers", registers[1 : args.registers + 1], [first])
+            print(f"\n  ratio p95 accept -> captured, {args.registers} registers / 1 register: "
+                  f"{many['captured p95'] / one['captured p95']:.2f}")
+            if args.two_servers:
+                second = start(args.workers, 2)
+                both = self.phase(f"{2 * args.registers} registers on 2 Odoo servers", registers[1:], [first, second])
+                print(f"\n  ratio p95 accept -> captured, 2 servers / 1 register: "
+                      f"{both['captured p95'] / one['captured p95']:.2f}")
+                second.stop()
+            first.stop()
+            if args.threaded:
+                threaded = start(0, 3)
+                print("\nOdoo --workers=0 (threaded) --max-cron-threads=1", flush=True)
+                result = self.phase(f"{args.registers} registers, threaded", registers[1 : args.registers + 1],
+                                    [threaded])
+                print(f"\n  threaded mode: {result['failures']} payments lost or stuck of {result['payments']}")
+        finally:
+            for server in servers:
+                server.stop()
+            self.emulator.stop()
+            if args.keep:
+                print(f"kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    from mobilepay.argtypes import whole_number
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="scratch database (modified)")
+    parser.add_argument("--template", help="copy this database first (createdb -T); it must have point_of_sale")
+    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo", help="the odoo command")
+    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
+    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+    parser.add_argument("--registers", type=whole_number(1), default=100, help="registers at once (default 100)")
+    parser.add_argument("--payments", type=whole_number(1), default=3, help="payments per register (default 3)")
+    parser.add_argument("--workers", type=whole_number(1), default=2, help="Odoo HTTP workers (default 2)")
+    parser.add_argument("--poll-delay-ms", type=whole_number(), default=1000, help="the emulator's pollDelayInMs")
+    parser.add_argument("--round-trip-ms", type=whole_number(), nargs=2, default=(80, 150), metavar=("LOW", "HIGH"),
+                        help="MobilePay's round trip for every call, drawn from this range (default 80 150)")
+    parser.add_argument("--two-servers", action="store_true", help="also: 2 Odoo servers, 2N registers")
+    parser.add_argument("--threaded", action="store_true", help="also: Odoo in threaded mode (--workers=0)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (Odoo logs)")
+    args = parser.parse_args()
+    if args.round_trip_ms[0] > args.round_trip_ms[1]:
+        parser.error("--round-trip-ms: LOW must not be above HIGH")
+    Bench(args).main()
+
+
+if __name__ == "__main__":
+    main()
