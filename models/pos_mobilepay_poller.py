@@ -20,11 +20,11 @@ from datetime import timedelta
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, api, models
-from odoo.modules.registry import Registry
 from odoo.tools import config as odoo_config
 
 from .mobilepay_states import RESERVED, UNSTARTED_STATES
 from .pos_mobilepay_transaction import utcnow
+from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR, WAITING_FOR_CUSTOMER
 
 _logger = logging.getLogger(__name__)
 
@@ -34,14 +34,39 @@ RUN_BUDGET_S = 20.0
 # A thread with nothing to claim waits this long at most for the next due transaction.
 IDLE_WAIT_S = 3.0
 IDLE_STEP_S = 0.05
+# A thread that cannot get a working cursor this many times in a row stops (the others go on).
+MAX_THREAD_FAILURES = 3
 
-# Due: its next poll time has passed, or it is reserved or to be cancelled with no error to wait out
+# When a transaction is due to be polled: its next poll time, or sooner for a payment waiting for
+# the customer when a customer checked in at its PoS since a payment there last paired (at
+# pollDelayInMs after its last poll; the SQL twin of _mobilepay_checkin_pending).
+DUE_AT_SQL = """
+  CASE WHEN state = %(waiting)s AND error_count = 0 AND EXISTS (
+            SELECT 1 FROM pos_mobilepay_registration r
+             WHERE r.id = registration_id
+               AND r.checkin_notified_at > %(now)s - %(pending_for)s
+               AND r.checkin_notified_at > COALESCE(r.checkin_consumed_at, '-infinity'))
+       THEN LEAST(next_poll_at, COALESCE(last_poll_at + COALESCE(poll_delay_ms, 0) * interval '1 millisecond',
+                                         %(now)s))
+       ELSE next_poll_at END
+"""
+# Due: that time has passed, or it is reserved or to be cancelled with no error to wait out
 # (the SQL twin of _mobilepay_needs_step).
-DUE_SQL = """
+DUE_SQL = f"""
       NOT is_final
-  AND (next_poll_at IS NULL OR next_poll_at <= %(now)s
+  AND (next_poll_at IS NULL OR ({DUE_AT_SQL}) <= %(now)s
        OR (error_count = 0 AND state NOT IN %(unstarted)s AND (intent = 'cancel' OR state = %(reserved)s)))
 """
+
+
+def due_params(now):
+    return {
+        "now": now,
+        "unstarted": tuple(UNSTARTED_STATES),
+        "reserved": RESERVED,
+        "waiting": WAITING_FOR_CUSTOMER,
+        "pending_for": CHECKIN_PENDING_FOR,
+    }
 
 
 def claim_due(cr, now):
@@ -49,7 +74,7 @@ def claim_due(cr, now):
     cr.execute(
         f"""SELECT id FROM pos_mobilepay_transaction WHERE {DUE_SQL}
              ORDER BY next_poll_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED""",  # noqa: S608 - constant SQL
-        {"now": now, "unstarted": tuple(UNSTARTED_STATES), "reserved": RESERVED},
+        due_params(now),
     )
     row = cr.fetchone()
     return row[0] if row else None
@@ -59,9 +84,9 @@ def next_due_in(cr, now):
     """Seconds until the next active transaction is due (0 when one is due now; None when none is active)."""
     cr.execute(
         f"""SELECT CASE WHEN bool_or({DUE_SQL}) THEN 0
-                        ELSE EXTRACT(EPOCH FROM min(next_poll_at) - %(now)s) END
+                        ELSE EXTRACT(EPOCH FROM min({DUE_AT_SQL}) - %(now)s) END
               FROM pos_mobilepay_transaction WHERE NOT is_final""",  # noqa: S608 - constant SQL
-        {"now": now, "unstarted": tuple(UNSTARTED_STATES), "reserved": RESERVED},
+        due_params(now),
     )
     row = cr.fetchone()
     return None if row is None or row[0] is None else max(float(row[0]), 0.0)
@@ -76,8 +101,8 @@ class PosMobilepayTransaction(models.Model):
             wanted = int(self.env["ir.config_parameter"].sudo().get_param(THREADS_PARAMETER, DEFAULT_THREADS))
         except (TypeError, ValueError):
             wanted = DEFAULT_THREADS
-        # Each thread holds a database connection while it works: leave most of the pool to the rest.
-        return max(1, min(wanted, int(odoo_config["db_maxconn"]) // 4))
+        # Each thread holds a database connection while it works: leave half of the pool to the rest.
+        return max(1, min(wanted, int(odoo_config["db_maxconn"]) // 2))
 
     @api.model
     def _cron_mobilepay_poll(self, time_budget=None):
@@ -95,9 +120,9 @@ class PosMobilepayTransaction(models.Model):
             return True
         budget = RUN_BUDGET_S if time_budget is None else time_budget
         deadline = time.monotonic() + budget
-        dbname = self.env.cr.dbname
+        registry = self.env.registry
         threads = [
-            threading.Thread(target=_poll_worker, args=(dbname, deadline), name=f"mobilepay-poller-{index}")
+            threading.Thread(target=_poll_worker, args=(registry, deadline), name=f"mobilepay-poller-{index}")
             for index in range(self._mobilepay_poller_threads())
         ]
         for thread in threads:
@@ -112,14 +137,14 @@ class PosMobilepayTransaction(models.Model):
         return True
 
 
-def _poll_worker(dbname, deadline):
+def _poll_worker(registry, deadline):
     """One poller thread: claim, process, commit, until nothing is due for a moment or the run is over."""
     thread = threading.current_thread()
-    thread.dbname = dbname
+    thread.dbname = registry.db_name
     thread.uid = SUPERUSER_ID
-    registry = Registry(dbname)
     providers = {}
     idle_since = None
+    failures = 0
     while time.monotonic() < deadline:
         try:
             with registry.cursor() as cr:
@@ -138,6 +163,12 @@ def _poll_worker(dbname, deadline):
                 env = api.Environment(cr, SUPERUSER_ID, {"mobilepay_own_cursor": False})
                 env["pos.mobilepay.transaction"].browse(transaction_id)._mobilepay_process(providers)
                 cr.commit()
-        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: this thread stops, the others go on
-            _logger.exception("MobilePay poller thread %s stopped", thread.name)
-            return
+        except Exception:  # noqa: BLE001 - e.g. the connection pool is full: try again in a moment
+            failures += 1
+            if failures >= MAX_THREAD_FAILURES:
+                _logger.exception("MobilePay poller thread %s stopped", thread.name)
+                return
+            _logger.warning("MobilePay poller thread %s failed, trying again", thread.name, exc_info=True)
+            time.sleep(min(IDLE_WAIT_S, max(deadline - time.monotonic(), 0)))
+        else:
+            failures = 0

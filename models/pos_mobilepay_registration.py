@@ -15,6 +15,7 @@ from ..mobilepay.errors import MobilePayError, outcome_unknown
 from ..mobilepay.provider import PosSpec
 from . import mobilepay_demo
 from .mobilepay_states import FINAL_STATES
+from .pos_mobilepay_transaction import utcnow
 
 _logger = logging.getLogger(__name__)
 
@@ -76,6 +77,19 @@ class PosMobilepayRegistration(models.Model):
     qr_payload = fields.Char(string="QR Content", readonly=True, copy=False)
     qr_image = fields.Binary(string="QR Code Image", compute="_compute_qr_image")
     idempotency_key = fields.Char(readonly=True, copy=False, help="Key of the last create call, stored before it.")
+    checkin_notified_at = fields.Datetime(
+        string="Last Check-in Notification",
+        readonly=True,
+        copy=False,
+        help="When MobilePay last notified that a customer checked in at this PoS.",
+    )
+    checkin_consumed_at = fields.Datetime(
+        string="Last Check-in Used",
+        readonly=True,
+        copy=False,
+        help="When a payment of this PoS last went past waiting for the customer: a check-in notified "
+        "before then is used up.",
+    )
     idempotency_spec = fields.Char(readonly=True, copy=False)
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
@@ -505,11 +519,14 @@ class PosMobilepayRegistration(models.Model):
             return False
         config = registration.config_id
         config._notify("MOBILEPAY_CHECKIN", {"config_id": config.id, "beacon_id": registration.beacon_id or False})
-        Transaction = self.env["pos.mobilepay.transaction"].sudo()
-        if Transaction.search_count(
-            [("registration_id", "=", registration.id), *Transaction._mobilepay_active_domain()]
-        ):
-            Transaction._mobilepay_trigger_poller()
+        # The customer is at the till: this PoS's waiting payments are due at once (the poller
+        # reads this when it claims, so a payment whose create is still on its way is not missed).
+        self.env.cr.execute(
+            "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s WHERE id = %s",
+            (utcnow(), registration.id),
+        )
+        registration.invalidate_recordset(["checkin_notified_at"])
+        self.env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
         return True
 
     def action_mobilepay_unregister(self):

@@ -39,6 +39,13 @@ POLL_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_poll"
 RECONCILE_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_reconcile"
 RECONCILE_BUDGET_S = 60.0
 MAX_BACKOFF_S = 60
+# With check-in notifications, a payment nobody checked in to yet is polled this often at least
+# (a notification that never comes costs no more than this).
+CHECKIN_FALLBACK = timedelta(seconds=5)
+# A check-in notification makes the PoS's waiting payments due (at pollDelayInMs) until one of them
+# pairs with the customer, for this long at most.
+CHECKIN_PENDING_FOR = timedelta(minutes=5)
+WAITING_FOR_CUSTOMER = "waiting_for_customer"
 # A create without an answer for this long is looked up by our order id at MobilePay.
 LOOKUP_LOST_AFTER = timedelta(minutes=5)
 ABANDON_PARAMETER = "pos_mobilepay.abandon_after_minutes"
@@ -105,7 +112,23 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_is_due(self, now=None):
         self.ensure_one()
-        return not self.next_poll_at or self.next_poll_at <= (now or utcnow())
+        now = now or utcnow()
+        return not self.next_poll_at or self.next_poll_at <= now or self._mobilepay_checkin_pending(now)
+
+    def _mobilepay_checkin_pending(self, now):
+        """A customer checked in at this waiting payment's PoS, and pollDelayInMs has passed since the
+        last poll (the Python twin of the poller's SQL)."""
+        if self.state != WAITING_FOR_CUSTOMER or self.error_count:
+            return False
+        if self.last_poll_at and next_poll_at(self.last_poll_at, self.poll_delay_ms) > now:
+            return False
+        registration = self.registration_id.sudo()
+        notified = registration.checkin_notified_at
+        return bool(
+            notified
+            and notified > now - CHECKIN_PENDING_FOR
+            and (not registration.checkin_consumed_at or notified > registration.checkin_consumed_at)
+        )
 
     def _mobilepay_may_act(self):
         """Capture/cancel right away, unless the last attempt failed (then wait for the back-off)."""
@@ -160,6 +183,11 @@ class PosMobilepayTransaction(models.Model):
         if self.state == RESERVED and not acted and self._mobilepay_may_act():
             (capture if self.intent == "capture" else cancel)(provider)
 
+    def _mobilepay_hears_checkins(self):
+        """MobilePay notifies this database when a customer checks in at this payment's PoS (a callback alias)."""
+        self.ensure_one()
+        return bool(self.payment_method_id.sudo().mobilepay_callback_alias)
+
     # ------------------------------------------------------------------ errors
 
     def _mobilepay_note_error(self, what, error):
@@ -205,8 +233,21 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_apply_payment_snapshot(self, snapshot, received_at):
         values = self._mobilepay_poll_values(received_at, snapshot.poll_delay_ms)
         state = snapshot.state.value
+        if state == WAITING_FOR_CUSTOMER and self._mobilepay_hears_checkins():
+            # Nobody checked in yet, and MobilePay will say when someone does (the check-in
+            # notification polls at once): no need to poll at pollDelayInMs meanwhile.
+            values["next_poll_at"] = max(values["next_poll_at"], received_at + CHECKIN_FALLBACK)
         if state == CAPTURED and not self.captured_amount:
             values["captured_amount"] = float(snapshot.amount or self.amount)
+        if self.state == WAITING_FOR_CUSTOMER and state != WAITING_FOR_CUSTOMER and self.registration_id:
+            # This payment paired with the customer (or ended): the check-in notified so far is used up.
+            self.env.cr.execute(
+                """UPDATE pos_mobilepay_registration SET checkin_consumed_at = %s
+                    WHERE id = %s AND checkin_notified_at IS NOT NULL
+                      AND (checkin_consumed_at IS NULL OR checkin_consumed_at < %s)""",
+                (received_at, self.registration_id.id, received_at),
+            )
+            self.registration_id.invalidate_recordset(["checkin_consumed_at"])
         self.sudo().write(values)
         if (
             snapshot.amount is not None

@@ -39,7 +39,7 @@ from .mobilepay_states import (
     UNPAID_FINAL_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
-from .pos_mobilepay_transaction_processing import MAX_BACKOFF_S, to_decimal
+from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, MAX_BACKOFF_S, to_decimal
 
 POS_NOT_FOUND = "1000"
 PAYMENT_NOT_CAPTURED = "1354"
@@ -283,6 +283,10 @@ class PosMobilepayTransaction(models.Model):
         values = {"next_poll_at": utcnow(), "error_count": 0, "last_error": False}
         if payment_id:
             values["provider_payment_id"] = payment_id
+            if self._mobilepay_hears_checkins():
+                # MobilePay will say when the customer checks in (a check-in that came first makes
+                # the payment due at once): no need to look before.
+                values["next_poll_at"] += CHECKIN_FALLBACK
         if refund_id:
             values["provider_refund_id"] = refund_id
         self.write(values)

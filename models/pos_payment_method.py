@@ -83,7 +83,8 @@ class PosPaymentMethod(models.Model):
     mobilepay_callback_alias = fields.Char(
         string="Callback Alias",
         help="Alias MobilePay gave for this database's notification URL (/pos_mobilepay/notification). "
-        "Optional: without it the POS follows payments by polling.",
+        "Optional: without it payments are polled at MobilePay's poll delay all along; with it, a payment "
+        "nobody checked in to yet is polled every 5 seconds, and at once when the check-in is notified.",
     )
     mobilepay_phone_url = fields.Char(
         string="Customer Phone Page",

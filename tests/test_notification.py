@@ -7,6 +7,7 @@ import requests
 
 from odoo.tests import tagged
 
+from ..models.pos_mobilepay_transaction import utcnow
 from .common import MobilePayCommon
 
 URL = "/pos_mobilepay/notification"
@@ -118,19 +119,13 @@ class TestMobilePayNotification(MobilePayCommon):
 
     def test_the_emulators_real_notification_is_accepted(self):
         """Check in on a PoS with a callback alias: the emulator's own body, replayed to Odoo, is accepted."""
-        _Capture.bodies = []
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Capture)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-
+        url = self._capture_server()
         method = self._new_mobilepay_method("MobilePay CB", self.company_data, mobilepay_callback_alias="odoo-test")
         config = self._new_config("Callback Shop", method)
         self.env["pos.mobilepay.registration"]._mobilepay_sync_config(config)
         registration = self.env["pos.mobilepay.registration"].search([("config_id", "=", config.id)])
         self.assertEqual(registration.state, "registered")
-        self.emulator.register_callback("odoo-test", f"http://127.0.0.1:{server.server_port}/cb")
+        self.emulator.register_callback("odoo-test", url)
 
         self.customer.simulate_checkin(registration.beacon_id, "+4520031802")
         deadline = time.monotonic() + 5
@@ -145,3 +140,49 @@ class TestMobilePayNotification(MobilePayCommon):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.pushes(config, name="MOBILEPAY_CHECKIN")[-1]["config_id"], config.id)
         self.assertFalse(self.pushes(name="MOBILEPAY_CHECKIN"))
+
+    def _capture_server(self):
+        """An HTTP server standing in for a notification URL; returns its URL (bodies in _Capture.bodies)."""
+        _Capture.bodies = []
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Capture)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        return f"http://127.0.0.1:{server.server_port}/cb"
+
+    def test_with_checkin_notifications_a_waiting_payment_is_polled_when_the_customer_checks_in(self):
+        method = self._new_mobilepay_method("MobilePay Callbacks", self.company_data, mobilepay_callback_alias="cb2")
+        config = self._new_config("Callback Shop 2", method)
+        session = self._open_session(config)
+        registration = self.env["pos.mobilepay.registration"].search([("config_id", "=", config.id)])
+        # The emulator's own notifications go elsewhere: this test posts the one Odoo gets itself.
+        self.emulator.register_callback("cb2", self._capture_server())
+        answer = self.start_payment(14.0, method=method, session=session)
+        transaction = self.transaction(answer["reference"])
+        self.assertFalse(transaction._mobilepay_is_due(), "MobilePay will say when the customer checks in")
+        self.assertGreaterEqual((transaction.next_poll_at - utcnow()).total_seconds(), 4)
+        response = self._post(self._body(PosId=registration.pos_id, MerchantPosId=registration.merchant_pos_id))
+        self.assertEqual(response.status_code, 200)
+        registration.invalidate_recordset()
+        self.assertTrue(registration.checkin_notified_at)
+        self.assertTrue(transaction._mobilepay_is_due(), "due at once")
+        transaction._mobilepay_process()  # a poll: the notification came, but nobody is paired yet
+        self.assertEqual(transaction.state, "waiting_for_customer")
+        self.assertFalse(transaction._mobilepay_is_due(), "pollDelayInMs is honoured")
+        time.sleep(0.06)
+        self.assertTrue(transaction._mobilepay_is_due(), "polled at pollDelayInMs while the check-in is pending")
+        self.customer_pays(answer["beacon_id"])
+        self.drive(transaction, "captured")
+        registration.invalidate_recordset()
+        self.assertGreaterEqual(registration.checkin_consumed_at, registration.checkin_notified_at)
+        # The check-in is used up: the next payment of this PoS waits for its own.
+        following = self.transaction(self.start_payment(15.0, method=method, session=session)["reference"])
+        time.sleep(0.06)
+        self.assertFalse(following._mobilepay_is_due())
+        following._mobilepay_process()
+        self.assertFalse(following.last_poll_at, "not polled before its check-in")
+        # Without a callback alias, a waiting payment is polled at pollDelayInMs.
+        plain = self.transaction(self.start_payment(16.0)["reference"])
+        plain._mobilepay_process()
+        self.assertAlmostEqual((plain.next_poll_at - plain.last_poll_at).total_seconds(), 0.05, places=2)

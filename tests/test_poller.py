@@ -2,15 +2,17 @@
 transactions without ever holding the same one, and only due ones are claimed."""
 
 import threading
+import time
 import uuid
 from contextlib import closing
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
 
 from ..models.pos_mobilepay_demo_shop import DEMO_SHOP_NAME
-from ..models.pos_mobilepay_poller import DUE_SQL, claim_due, next_due_in
+from ..models.pos_mobilepay_poller import DUE_SQL, _poll_worker, claim_due, due_params, next_due_in
 from ..models.pos_mobilepay_transaction import utcnow
 
 
@@ -45,8 +47,9 @@ class TestMobilePayPollerClaims(TransactionCase):
                 cr.execute(
                     """INSERT INTO pos_mobilepay_transaction
                        (reference, kind, config_id, company_id, payment_method_id, currency_id, amount, state,
-                        is_final, intent, next_poll_at, error_count, create_date, write_date)
-                       VALUES (%s, %s, %s, %s, %s, %s, 10, %s, false, %s, %s, %s, %s, %s) RETURNING id""",
+                        is_final, intent, next_poll_at, error_count, create_date, write_date, registration_id,
+                        last_poll_at, poll_delay_ms)
+                       VALUES (%s, %s, %s, %s, %s, %s, 10, %s, false, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
                     (
                         str(uuid.uuid4()),
                         row["kind"],
@@ -60,11 +63,19 @@ class TestMobilePayPollerClaims(TransactionCase):
                         row["error_count"],
                         now,
                         now,
+                        row.get("registration_id"),
+                        row.get("last_poll_at"),
+                        row.get("poll_delay_ms"),
                     ),
                 )
                 self.ids.append(cr.fetchone()[0])
             cr.commit()
         return self.ids[-count:]
+
+    def _remove_registration(self, registration_id):
+        with self._connection() as cr:
+            cr.execute("DELETE FROM pos_mobilepay_registration WHERE id = %s", (registration_id,))
+            cr.commit()
 
     def _remove_rows(self):
         if self.ids:
@@ -95,7 +106,7 @@ class TestMobilePayPollerClaims(TransactionCase):
         with self._connection() as cr:
             cr.execute(
                 f"SELECT count(*) FROM pos_mobilepay_transaction WHERE {DUE_SQL} AND NOT id = ANY(%(ours)s)",  # noqa: S608
-                {"now": utcnow(), "unstarted": ("new", "unknown"), "reserved": "reserved", "ours": self.ids},
+                {**due_params(utcnow()), "ours": self.ids},
             )
             return cr.fetchone()[0]
 
@@ -123,3 +134,95 @@ class TestMobilePayPollerClaims(TransactionCase):
             wait = next_due_in(cr, utcnow())
             self.assertTrue(25 < wait <= 30, wait)
             cr.rollback()
+
+    def test_a_checkin_notification_makes_the_waiting_payments_of_its_pos_due(self):
+        with self._connection() as cr:
+            cr.execute(
+                """INSERT INTO pos_mobilepay_registration (name, active, config_id, payment_method_id, company_id,
+                                                           state, create_date, write_date)
+                   VALUES ('Poller test PoS', true, %s, %s, %s, 'registered', now(), now()) RETURNING id""",
+                (self.config.id, self.method.id, self.config.company_id.id),
+            )
+            registration = self.env["pos.mobilepay.registration"].browse(cr.fetchone()[0])
+            cr.commit()
+        self.addCleanup(self._remove_registration, registration.id)
+        now = utcnow()
+        later = now + timedelta(seconds=5)
+        waiting = self._insert(
+            1, next_poll_at=later, registration_id=registration.id, last_poll_at=now - timedelta(seconds=2),
+            poll_delay_ms=1000,
+        )
+        just_polled = self._insert(
+            1, next_poll_at=later, registration_id=registration.id, last_poll_at=now, poll_delay_ms=1000
+        )
+        self.assertFalse(set(self._claim_all(2 + self._due_elsewhere())) & set(self.ids), "nothing due yet")
+
+        def notified(at, consumed=None):
+            with self._connection() as cr:
+                cr.execute(
+                    "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s, checkin_consumed_at = %s"
+                    " WHERE id = %s",
+                    (at, consumed, registration.id),
+                )
+                cr.commit()
+
+        notified(utcnow())
+        claimed = {c for c in self._claim_all(2 + self._due_elsewhere()) if c in self.ids}
+        self.assertEqual(claimed, set(waiting), "due at once; the one polled a moment ago at pollDelayInMs")
+        with self._connection() as cr:
+            cr.execute("UPDATE pos_mobilepay_transaction SET is_final = true WHERE id IN %s", (tuple(waiting),))
+            wait = next_due_in(cr, utcnow())
+            self.assertTrue(0 < wait <= 1.0, f"the other one is due within its poll delay, not in 5 s: {wait}")
+            cr.rollback()
+        # A check-in a payment of this PoS already paired with is used up.
+        notified(utcnow() - timedelta(seconds=1), consumed=utcnow())
+        self.assertFalse({c for c in self._claim_all(2 + self._due_elsewhere()) if c in self.ids})
+        self.assertTrue(just_polled)
+
+    def test_a_row_that_fails_does_not_stop_the_poller(self):
+        Transaction = type(self.env["pos.mobilepay.transaction"])
+        now = utcnow()
+        failing = self._insert(1, next_poll_at=now - timedelta(seconds=10))[0]  # claimed first
+        others = self._insert(3)
+        stepped = []
+        step = Transaction._mobilepay_step
+
+        def broken_step(transaction, provider):
+            if transaction.id not in self.ids:
+                return step(transaction, provider)
+            stepped.append(transaction.id)
+            if transaction.id == failing:
+                raise RuntimeError("something unexpected")
+            transaction.write({"next_poll_at": utcnow() + timedelta(hours=1)})  # done for this test
+            return None
+
+        Method = type(self.env["pos.payment.method"])
+        # The step is replaced, so the provider is never used: no MobilePay (emulator) is needed here.
+        with patch.object(Transaction, "_mobilepay_step", broken_step), patch.object(
+            Method, "_mobilepay_provider", lambda method: object()
+        ):
+            # In this thread: while the tests run, Odoo's registry lock is held by this thread, and
+            # a poller thread (which makes environments) would wait for it.
+            current = threading.current_thread()
+            saved = {name: getattr(current, name) for name in ("dbname", "uid") if hasattr(current, name)}
+            try:
+                with self.assertLogs("odoo.addons.pos_mobilepay.models.pos_mobilepay_transaction_processing",
+                                     level="ERROR") as logged:
+                    _poll_worker(self.env.registry, time.monotonic() + 5)
+            finally:
+                for name in ("dbname", "uid"):
+                    if name in saved:
+                        setattr(current, name, saved[name])
+                    elif hasattr(current, name):
+                        delattr(current, name)
+        self.assertIn(f"processing transaction {failing} failed", logged.output[0])
+        self.assertEqual(stepped[0], failing)
+        self.assertEqual(set(stepped) & set(others), set(others), "the others were processed after it")
+        with self._connection() as cr:
+            cr.execute(
+                "SELECT error_count, next_poll_at > %s FROM pos_mobilepay_transaction WHERE id = %s",
+                (utcnow(), failing),
+            )
+            error_count, backing_off = cr.fetchone()
+            self.assertGreaterEqual(error_count, 1, "its error is noted")
+            self.assertTrue(backing_off, "with a back-off before the next attempt")
