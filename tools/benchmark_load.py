@@ -39,6 +39,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from money_ledger import money_invariants, settle  # noqa: E402
 from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path, ui_order  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
@@ -51,6 +52,8 @@ except ImportError:  # pragma: no cover
 
 METHOD = "pos.payment.method"
 PUSH_GRACE_S = 3.0  # the POS asks the server itself when no push came for this long
+# Errors of a server out of database connections: the cashier tries again.
+BUSY = ("Connection Pool Is Full", "too many clients", "could not connect to server")
 
 
 def percentile(values, fraction):
@@ -118,6 +121,7 @@ class Register:
         bench.emulator.add_test_user(self.phone)
 
     def call(self, method, payload, model=METHOD, deadline_s=120):
+        """As the POS and its cashier do: a lost answer or a busy server (pool full) means trying again."""
         deadline = time.monotonic() + deadline_s
         while True:
             try:
@@ -126,9 +130,13 @@ class Register:
                 return self.rpc.call(model, method, [payload])
             except ConnectionError:
                 self.bench.count("rpc answers lost")
-                if time.monotonic() > deadline:
+            except RpcError as error:
+                if not any(word in error.message for word in BUSY):
                     raise
-                time.sleep(0.5)
+                self.bench.count("server busy, tried again")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{method}: no answer in {deadline_s} s")
+            time.sleep(0.5)
 
     def pay(self):
         line_uuid = str(uuid.uuid4())
@@ -269,6 +277,13 @@ class Bench:
         )
         for reason, count in collections.Counter(failures).most_common(5):
             print(f"    failure: {reason} ({count})")
+        if self.counts["server busy, tried again"] or self.counts["rpc answers lost"]:
+            print(f"  server busy (tried again) {self.counts['server busy, tried again']}, "
+                  f"answers lost {self.counts['rpc answers lost']}")
+        settle(self.setup)
+        money, _extra = money_invariants(emulator, self.setup)
+        figures["lost or stuck"] = sum(money.values())
+        print("  money after the crons settled: " + ", ".join(f"{k} {v}" for k, v in money.items()), flush=True)
         return figures
 
     def main(self):
@@ -281,19 +296,33 @@ class Bench:
                                  latency_max_ms=high, times=None)
         self.emulator.faults.add(method=None, path="/integrator-authentication/connect/token", kind="latency",
                                  latency_ms=low, latency_max_ms=high, times=None)
-        setup = OdooSetup(args.odoo_bin, args.db, shlex.split(args.db_args), addons_path(work, args.addons_path))
+        db_args = shlex.split(args.db_args)
+        if not any(a.startswith("--db_maxconn=") for a in db_args):
+            # Two servers' processes must stay within PostgreSQL's 100 connections (its default).
+            db_args.append(f"--db_maxconn={args.db_maxconn}")
+        setup = self.setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         servers = []
+        planned = [setup.server(os.path.join(work, f"odoo{index}.log"), workers=workers, cron_threads=1)
+                   for index, workers in ((1, args.workers), (2, args.workers), (3, 0))]
         try:
             setup.create(args.template)
             total = args.registers * (2 if args.two_servers else 1) + 1
-            data = setup.registers(total, {"pos_mobilepay.emulator_url": self.emulator.base_url})
+            params = {"pos_mobilepay.emulator_url": self.emulator.base_url}
+            method_values = {}
+            if args.callbacks:
+                # Check-in notifications: the emulator calls the first server's notification URL.
+                params.update({"web.base.url": planned[0].base_url, "web.base.url.freeze": "True"})
+                method_values["mobilepay_callback_alias"] = "load-bench"
+            data = setup.registers(total, params, method_values)
             self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
             registers = data["registers"]
             print(f"{os.cpu_count()} cores; MobilePay round trip {low}-{high} ms, pollDelayInMs {args.poll_delay_ms}, "
-                  f"{args.payments} payments per register, customers approve 1-3 s after the QR", flush=True)
+                  f"{args.payments} payments per register, customers approve 1-3 s after the QR; "
+                  f"check-in notifications {'on' if args.callbacks else 'off'}; --db_maxconn={setup.pool_size()}",
+                  flush=True)
 
             def start(workers, index):
-                server = setup.server(os.path.join(work, f"odoo{index}.log"), workers=workers, cron_threads=1)
+                server = planned[index - 1]
                 server.start()
                 if server.gevent_broken():
                     print("WARNING: the websocket (gevent) process died at start: no bus pushes in this run")
@@ -321,7 +350,8 @@ class Bench:
                 print("\nOdoo --workers=0 (threaded) --max-cron-threads=1", flush=True)
                 result = self.phase(f"{args.registers} registers, threaded", registers[1 : args.registers + 1],
                                     [threaded])
-                print(f"\n  threaded mode: {result['failures']} payments lost or stuck of {result['payments']}")
+                print(f"\n  threaded mode: {result['lost or stuck']} payments lost or stuck, {result['failures']} "
+                      f"sales not completed, of {result['payments']}")
         finally:
             for server in servers:
                 server.stop()
@@ -347,6 +377,10 @@ def main():
     parser.add_argument("--poll-delay-ms", type=whole_number(), default=1000, help="the emulator's pollDelayInMs")
     parser.add_argument("--round-trip-ms", type=whole_number(), nargs=2, default=(80, 150), metavar=("LOW", "HIGH"),
                         help="MobilePay's round trip for every call, drawn from this range (default 80 150)")
+    parser.add_argument("--no-callbacks", dest="callbacks", action="store_false",
+                        help="no check-in notifications: payments are polled at pollDelayInMs all along")
+    parser.add_argument("--db-maxconn", type=whole_number(4), default=24,
+                        help="Odoo's connection pool per process (default 24: two servers fit PostgreSQL's 100)")
     parser.add_argument("--two-servers", action="store_true", help="also: 2 Odoo servers, 2N registers")
     parser.add_argument("--threaded", action="store_true", help="also: Odoo in threaded mode (--workers=0)")
     parser.add_argument("--seed", type=int, default=1)

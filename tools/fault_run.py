@@ -34,12 +34,10 @@ without it --db must exist already. The database is modified; use a scratch one.
 
 import argparse
 import collections
-import json
 import os
 import random
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,6 +48,7 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from money_ledger import money_invariants, settle  # noqa: E402
 from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path, ui_order  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
@@ -58,27 +57,7 @@ from mobilepay.emulator.api_errors import ControlError  # noqa: E402
 PHONE = "+4520031801"
 METHOD = "pos.payment.method"
 
-QUIET_SCRIPT = r"""
-import json
-Transaction = env["pos.mobilepay.transaction"].sudo()
-Transaction._cron_mobilepay_reconcile()
-Transaction._cron_mobilepay_poll(time_budget=20)
-env.cr.commit()
-print("QUIET", json.dumps({{"running": Transaction.search_count([("is_final", "=", False)])}}))
-"""
 
-LEDGER_SQL = {
-    "transactions": """
-        SELECT t.kind, t.state, t.line_uuid, t.amount, t.provider_payment_id, t.provider_refund_id,
-               t.pos_payment_id, t.refunded_transaction_id
-          FROM pos_mobilepay_transaction t""",
-    "payment_lines": """
-        SELECT p.uuid, p.amount, o.state
-          FROM pos_payment p
-          JOIN pos_payment_method m ON m.id = p.payment_method_id
-          JOIN pos_order o ON o.id = p.pos_order_id
-         WHERE m.use_payment_terminal = 'mobilepay'""",
-}
 
 
 class Stats:
@@ -366,78 +345,13 @@ class FaultRun:
 
     # ------------------------------------------------------------------ the ledger
 
-    def query(self, sql):
-        out = subprocess.run(
-            ["psql", *self.pg, "-d", self.args.db, "-At", "-F", "\t", "-c", sql],
-            text=True, capture_output=True, check=True,
-        ).stdout
-        return [line.split("\t") for line in out.splitlines() if line]
-
     def invariants(self):
-        ledger = self.emulator.dump_state()
-        payments = ledger["payments"]
-        refunds = ledger["refunds"]
-        rows = self.query(LEDGER_SQL["transactions"])
-        lines = self.query(LEDGER_SQL["payment_lines"])
-        captured_in_odoo = {r[4] for r in rows if r[0] == "payment" and r[1] == "captured"}
-        refunded_in_odoo = {r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
-        figures = collections.OrderedDict()
-
-        by_order = collections.Counter(p["orderId"] for p in payments if p["status"] == "Captured")
-        figures["double captures"] = sum(n - 1 for n in by_order.values() if n > 1)
-        figures["reservations left unsettled (payments)"] = sum(
-            1 for p in payments if p["status"] in ("Reserved", "Initiated", "IssuedToUser", "Paired", "Prepared")
-        )
-        figures["reservations left unsettled (refunds)"] = sum(
-            1 for r in refunds if r["status"] in ("Initiated", "Reserved")
-        )
-        figures["captures Odoo does not know"] = sum(
-            1 for p in payments if p["status"] == "Captured" and p["paymentId"] not in captured_in_odoo
-        )
-        paid_out = ("Captured", "ExpiredAndCaptured")
-        money_by_order = {
-            p["orderId"]: p["capturedAmount"] or p["amount"] for p in payments if p["status"] == "Captured"
-        }
-        refund_lines = {r[2]: r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
-        refund_amounts = {r["refundId"]: r["amount"] for r in refunds if r["status"] in paid_out}
-        unbacked = 0
-        for line_uuid, amount, _state in lines:
-            amount = float(amount)
-            if amount > 0:
-                taken = money_by_order.get(line_uuid)
-                unbacked += taken is None or abs(taken - amount) > 0.005
-            else:
-                refund_id = refund_lines.get(line_uuid)
-                unbacked += refund_id is None or abs(refund_amounts.get(refund_id, 0) + amount) > 0.005
-        figures["orders paid without a capture"] = unbacked
-        figures["refunds paid unknown to Odoo"] = sum(
-            1 for r in refunds if r["status"] in paid_out and r["refundId"] not in refunded_in_odoo
-        )
-        refunded = collections.defaultdict(float)
-        for r in refunds:
-            if r["status"] in ("Captured", "ExpiredAndCaptured", "Initiated", "Reserved"):
-                refunded[r["paymentId"]] += r["amount"]
-        captured_amounts = {p["paymentId"]: p["capturedAmount"] or p["amount"] for p in payments}
-        figures["over-refunds"] = sum(
-            1 for pid, total in refunded.items() if total - (captured_amounts.get(pid) or 0) > 0.005
-        )
-        figures["rows stuck non-final"] = sum(1 for r in rows if r[1] not in FINAL)
+        figures, extra = money_invariants(self.emulator, self.setup)
         log = self.server.log_text()
         figures["tracebacks in the Odoo log"] = log.count("Traceback (most recent call last)")
         figures["'could not serialize' (MobilePay rows) in PostgreSQL's log"] = self.pg_log_count(
             "could not serialize access"
         )
-        extra = {
-            "MobilePay payments": len(payments),
-            "of which captured": sum(1 for p in payments if p["status"] == "Captured"),
-            "MobilePay refunds": len(refunds),
-            "of which paid out": len(refund_amounts),
-            "Odoo transactions": len(rows),
-            "Odoo MobilePay payment lines": len(lines),
-            "captured but not booked on an order": sum(
-                1 for r in rows if r[0] == "payment" and r[1] == "captured" and not r[6]
-            ),
-        }
         return figures, extra
 
     def pg_log_count(self, needle, table="pos_mobilepay"):
@@ -460,19 +374,13 @@ class FaultRun:
         args = self.args
         work = tempfile.mkdtemp(prefix="mp_fault_")
         db_args = shlex.split(args.db_args)
-        self.pg = []
-        for a in db_args:
-            if a.startswith("--db_host="):
-                self.pg += ["-h", a.split("=", 1)[1]]
-            if a.startswith("--db_user="):
-                self.pg += ["-U", a.split("=", 1)[1]]
         self.pg_log = args.pg_log
         self.pg_log_offset = os.path.getsize(self.pg_log) if self.pg_log and os.path.exists(self.pg_log) else 0
         settings = EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms, refund_poll_delay_ms=100,
                                     refund_reservation_delay_s=0.3)
         self.emulator = Emulator(settings).start()
         self.emulator.faults.rng.seed(args.seed)
-        setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
+        setup = self.setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         try:
             setup.create(args.template)
             data = setup.registers(args.registers, {"pos_mobilepay.emulator_url": self.emulator.base_url,
@@ -503,14 +411,7 @@ class FaultRun:
             run_s = time.monotonic() - started
             self.log(f"load done in {run_s:.0f} s; letting the crons settle what is left")
             quiet_started = time.monotonic()
-            running = None
-            for _ in range(30):
-                out = setup.shell(QUIET_SCRIPT.format())
-                running = json.loads(next(line.split(" ", 1)[1] for line in out.splitlines()
-                                          if line.startswith("QUIET")))["running"]
-                if running == 0:
-                    break
-                time.sleep(5)
+            settle(setup)
             quiet_s = time.monotonic() - quiet_started
             figures, extra = self.invariants()
             counts = self.stats.counts
@@ -541,14 +442,7 @@ class FaultRun:
                 shutil.rmtree(work, ignore_errors=True)
 
 
-FINAL = {
-    "captured",
-    "cancelled_by_customer",
-    "cancelled_by_cashier",
-    "cancelled_by_provider",
-    "expired",
-    "failed",
-}
+
 
 
 def main():

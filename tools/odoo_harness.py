@@ -28,6 +28,8 @@ env.cr.commit()  # registrations are made in cursors of their own: they must see
 env["pos.config"]._mobilepay_create_demo_shop()
 demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1)
 mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
+if {method_values!r}:
+    mobilepay.write({method_values!r})
 product = env["product.product"].create(
     {{"name": "Harness Item", "type": "service", "available_in_pos": True, "list_price": 1.0, "taxes_id": False}}
 )
@@ -124,15 +126,23 @@ class OdooSetup:
             raise RuntimeError(f"odoo shell failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
         return shell.stdout
 
-    def registers(self, count, params):
+    def registers(self, count, params, method_values=None):
         """Create ``count`` DKK registers taking MobilePay in demo mode, sessions open; ``params`` are
-        system parameters set first (the emulator URL among them). Returns the method, product,
-        user and, per register, its config, session, pricelist and bus access token."""
-        out = self.shell(REGISTERS_SCRIPT.format(params=dict(params), registers=count))
+        system parameters set first (the emulator URL among them), ``method_values`` fields of the
+        MobilePay method (e.g. a callback alias). Returns the method, product, user and, per
+        register, its config, session, pricelist and bus access token."""
+        out = self.shell(
+            REGISTERS_SCRIPT.format(params=dict(params), registers=count, method_values=dict(method_values or {}))
+        )
         return json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("REGISTERS")))
 
     def server(self, log_path, workers=2, cron_threads=1, extra=()):
         return OdooServer(self, log_path, workers=workers, cron_threads=cron_threads, extra=extra)
+
+    def pool_size(self):
+        """Odoo's connection pool per process (``--db_maxconn``), as this set-up runs it."""
+        given = [a.split("=", 1)[1] for a in self.db_args if a.startswith("--db_maxconn=")]
+        return int(given[-1]) if given else 64
 
 
 class OdooServer:

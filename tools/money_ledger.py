@@ -1,0 +1,131 @@
+"""Money in the emulator's ledger against Odoo's tables: what the fault run and the load benchmark check.
+
+``settle()`` runs the crons until no MobilePay transaction is running; ``money_invariants()``
+counts what went wrong with money (each figure should be 0) and describes what happened.
+"""
+
+import collections
+import json
+import subprocess
+
+from odoo_harness import pg_args
+
+QUIET_SCRIPT = r"""
+import json
+Transaction = env["pos.mobilepay.transaction"].sudo()
+Transaction._cron_mobilepay_reconcile()
+Transaction._cron_mobilepay_poll(time_budget=20)
+env.cr.commit()
+print("QUIET", json.dumps({{"running": Transaction.search_count([("is_final", "=", False)])}}))
+"""
+
+LEDGER_SQL = {
+    "transactions": """
+        SELECT t.kind, t.state, t.line_uuid, t.amount, t.provider_payment_id, t.provider_refund_id,
+               t.pos_payment_id, t.refunded_transaction_id
+          FROM pos_mobilepay_transaction t""",
+    "payment_lines": """
+        SELECT p.uuid, p.amount, o.state
+          FROM pos_payment p
+          JOIN pos_payment_method m ON m.id = p.payment_method_id
+          JOIN pos_order o ON o.id = p.pos_order_id
+         WHERE m.use_payment_terminal = 'mobilepay'""",
+}
+
+FINAL = {
+    "captured",
+    "cancelled_by_customer",
+    "cancelled_by_cashier",
+    "cancelled_by_provider",
+    "expired",
+    "failed",
+}
+
+
+def query(setup, sql):
+    """Rows of ``sql`` on the set-up's database, as lists of text."""
+    out = subprocess.run(
+        ["psql", *pg_args(setup.db_args), "-d", setup.db, "-At", "-F", "\t", "-c", sql],
+        text=True, capture_output=True, check=True,
+    ).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def settle(setup, rounds=30, pause_s=5):
+    """Run reconciliation and the poller until nothing runs (or ``rounds`` tries); returns what still runs."""
+    import time
+
+    running = None
+    for _ in range(rounds):
+        out = setup.shell(QUIET_SCRIPT.format())
+        running = json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("QUIET")))[
+            "running"
+        ]
+        if running == 0:
+            break
+        time.sleep(pause_s)
+    return running
+
+
+def money_invariants(emulator, setup):
+    """(figures that must be 0, figures that describe the run)."""
+    ledger = emulator.dump_state()
+    payments = ledger["payments"]
+    refunds = ledger["refunds"]
+    rows = query(setup, LEDGER_SQL["transactions"])
+    lines = query(setup, LEDGER_SQL["payment_lines"])
+    captured_in_odoo = {r[4] for r in rows if r[0] == "payment" and r[1] == "captured"}
+    refunded_in_odoo = {r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
+    figures = collections.OrderedDict()
+
+    by_order = collections.Counter(p["orderId"] for p in payments if p["status"] == "Captured")
+    figures["double captures"] = sum(n - 1 for n in by_order.values() if n > 1)
+    figures["reservations left unsettled (payments)"] = sum(
+        1 for p in payments if p["status"] in ("Reserved", "Initiated", "IssuedToUser", "Paired", "Prepared")
+    )
+    figures["reservations left unsettled (refunds)"] = sum(
+        1 for r in refunds if r["status"] in ("Initiated", "Reserved")
+    )
+    figures["captures Odoo does not know"] = sum(
+        1 for p in payments if p["status"] == "Captured" and p["paymentId"] not in captured_in_odoo
+    )
+    paid_out = ("Captured", "ExpiredAndCaptured")
+    money_by_order = {
+        p["orderId"]: p["capturedAmount"] or p["amount"] for p in payments if p["status"] == "Captured"
+    }
+    refund_lines = {r[2]: r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
+    refund_amounts = {r["refundId"]: r["amount"] for r in refunds if r["status"] in paid_out}
+    unbacked = 0
+    for line_uuid, amount, _state in lines:
+        amount = float(amount)
+        if amount > 0:
+            taken = money_by_order.get(line_uuid)
+            unbacked += taken is None or abs(taken - amount) > 0.005
+        else:
+            refund_id = refund_lines.get(line_uuid)
+            unbacked += refund_id is None or abs(refund_amounts.get(refund_id, 0) + amount) > 0.005
+    figures["orders paid without a capture"] = unbacked
+    figures["refunds paid unknown to Odoo"] = sum(
+        1 for r in refunds if r["status"] in paid_out and r["refundId"] not in refunded_in_odoo
+    )
+    refunded = collections.defaultdict(float)
+    for r in refunds:
+        if r["status"] in ("Captured", "ExpiredAndCaptured", "Initiated", "Reserved"):
+            refunded[r["paymentId"]] += r["amount"]
+    captured_amounts = {p["paymentId"]: p["capturedAmount"] or p["amount"] for p in payments}
+    figures["over-refunds"] = sum(
+        1 for pid, total in refunded.items() if total - (captured_amounts.get(pid) or 0) > 0.005
+    )
+    figures["rows stuck non-final"] = sum(1 for r in rows if r[1] not in FINAL)
+    extra = {
+        "MobilePay payments": len(payments),
+        "of which captured": sum(1 for p in payments if p["status"] == "Captured"),
+        "MobilePay refunds": len(refunds),
+        "of which paid out": len(refund_amounts),
+        "Odoo transactions": len(rows),
+        "Odoo MobilePay payment lines": len(lines),
+        "captured but not booked on an order": sum(
+            1 for r in rows if r[0] == "payment" and r[1] == "captured" and not r[6]
+        ),
+    }
+    return figures, extra
