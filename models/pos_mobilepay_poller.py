@@ -116,7 +116,7 @@ class PosMobilepayTransaction(models.Model):
             providers = {}
             for transaction in self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc, id"):
                 if transaction._mobilepay_needs_step(now):
-                    transaction._mobilepay_process(providers)
+                    transaction._mobilepay_advance(providers)
             return True
         budget = RUN_BUDGET_S if time_budget is None else time_budget
         deadline = time.monotonic() + budget
@@ -161,7 +161,12 @@ def _poll_worker(registry, deadline):
                     continue
                 idle_since = None
                 env = api.Environment(cr, SUPERUSER_ID, {"mobilepay_own_cursor": False})
-                env["pos.mobilepay.transaction"].browse(transaction_id)._mobilepay_process(providers)
+                transaction = env["pos.mobilepay.transaction"].browse(transaction_id)
+                if transaction._mobilepay_awaits_first_send():
+                    # This cursor is the thread's own: the first send commits its steps itself.
+                    transaction.with_context(mobilepay_own_cursor=True)._mobilepay_first_send(providers)
+                else:
+                    transaction._mobilepay_process(providers)
                 cr.commit()
         except Exception:  # noqa: BLE001 - e.g. the connection pool is full: try again in a moment
             failures += 1

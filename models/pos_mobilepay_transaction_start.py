@@ -34,12 +34,15 @@ from .mobilepay_states import (
     CANCELLED_BY_CASHIER,
     CAPTURED,
     FAILED,
+    NEW,
     PENDING,
     UNKNOWN,
     UNPAID_FINAL_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
 from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, MAX_BACKOFF_S, to_decimal
+
+_logger = logging.getLogger(__name__)
 
 POS_NOT_FOUND = "1000"
 PAYMENT_NOT_CAPTURED = "1354"
@@ -192,6 +195,55 @@ class PosMobilepayTransaction(models.Model):
             return self._mobilepay_send_payment(provider, retried=resend)
         except UserError:
             return self  # refused: the row is failed (committed) and says why
+
+    def _mobilepay_awaits_first_send(self, now=None):
+        """A started payment whose create call the poller is to send now (the start stored its key)."""
+        self.ensure_one()
+        return self.kind == "payment" and self.state == NEW and not self.is_final and self._mobilepay_is_due(now)
+
+    def _mobilepay_first_send(self, providers):
+        """Send a started payment's create call with its stored key, as the cashier's start would have.
+
+        In a cursor of our own (the poller's, committing as it goes), the row locked by the caller
+        (re-checked here). Never raises: MobilePay's refusals fail the row with the reason, a lost
+        answer leaves it 'unknown' (re-sent with the same key), anything unexpected is rolled back
+        and recorded with a back-off.
+        """
+        self.ensure_one()
+        assert self.env.context.get("mobilepay_own_cursor"), "the first send commits: our own cursor only"
+        if not self._mobilepay_lock(wait=False) or not self._mobilepay_awaits_first_send():
+            return self
+        method = self.payment_method_id
+        try:
+            if method.id not in providers:
+                providers[method.id] = method._mobilepay_provider()
+            self._mobilepay_send_create(providers[method.id])
+        except UserError as error:  # the provider cannot be built (settings, demo emulator down)
+            self._mobilepay_note_error(_("Connecting"), error)
+            self._mobilepay_commit()
+        except Exception as error:  # noqa: BLE001 - one transaction must never stop the others
+            _logger.exception("MobilePay: sending the create call of transaction %s failed", self.id)
+            self.env.cr.rollback()
+            self.env.invalidate_all()
+            if self._mobilepay_lock(wait=False) and not self.is_final:
+                self._mobilepay_note_error(_("Sending"), error)
+                self._mobilepay_commit()
+        return self
+
+    def _mobilepay_advance(self, providers=None):
+        """What a poller does with a due transaction: a started payment's first send, else a step.
+
+        From a cursor that is not ours (tests, a request), the first send runs in a cursor of its own.
+        """
+        self.ensure_one()
+        providers = {} if providers is None else providers
+        if not self._mobilepay_awaits_first_send():
+            return self._mobilepay_process(providers)
+        if self.env.context.get("mobilepay_own_cursor"):
+            return self._mobilepay_first_send(providers)
+        with self._mobilepay_own_cursor() as env:
+            self.with_env(env)._mobilepay_first_send(providers)
+        return self
 
     def _mobilepay_lost_key(self):
         """The stored key is too old to be replayed by MobilePay."""

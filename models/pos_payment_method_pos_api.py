@@ -26,6 +26,7 @@ session must be open.
 
 import logging
 import math
+from datetime import timedelta
 
 import psycopg2
 
@@ -85,7 +86,7 @@ class PosPaymentMethod(models.Model):
             # which a REPEATABLE READ request cursor could only do by failing to serialise.
             with transaction._mobilepay_own_cursor() as env:
                 late = transaction.with_env(env)
-                late._mobilepay_process()
+                late._mobilepay_advance()
                 late._mobilepay_trigger_poller()
                 return late._mobilepay_status()
         return transaction._mobilepay_status()
@@ -297,8 +298,9 @@ class PosPaymentMethod(models.Model):
                 "currency_id": request["currency"].id,
                 "amount": request["amount"],
                 "idempotency_key": new_idempotency_key(),
-                # Should this worker die during the call, the poller takes over after the grace.
-                "next_poll_at": utcnow() + START_GRACE,
+                # A payment's create call is the poller's (at once); a refund's is sent below, and
+                # should this worker die during the call, the poller takes over after the grace.
+                "next_poll_at": utcnow() + (START_GRACE if kind == "refund" else timedelta()),
             }
             if original:
                 values.update(refunded_transaction_id=original.id, provider_payment_id=original.provider_payment_id)
@@ -320,12 +322,15 @@ class PosPaymentMethod(models.Model):
                     order=request["order_name"] or request["order_uuid"],
                 )
             )
+            if kind == "payment":
+                # The key is durable; the poller sends the create call (many at once, outside the HTTP
+                # workers) and the POS hears the outcome on the bus. The QR is the PoS's: shown now.
+                transaction._mobilepay_commit()
+                transaction._mobilepay_trigger_poller()
+                return transaction._mobilepay_start_answer()
             # The idempotency key is durable before the call; we hold the row while it is on its way.
             transaction._mobilepay_commit(keep_lock=True)
-            if kind == "refund":
-                transaction._mobilepay_send_refund(provider)
-            else:
-                transaction._mobilepay_send_payment(provider)
+            transaction._mobilepay_send_refund(provider)
             return transaction._mobilepay_start_answer()
 
     def _mobilepay_ready_registration(self, config, provider):

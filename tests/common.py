@@ -131,10 +131,20 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         user = user or self.pos_user
         return (method or self.mobilepay).with_user(user).with_context(allowed_company_ids=user.company_ids.ids)
 
-    def start_payment(self, amount=12.5, **kwargs):
+    def start_payment(self, amount=12.5, send=True, **kwargs):
+        """The POS's start RPC; then (``send``) the poller's first step, which sends the create call.
+
+        Returns the start's answer, its state as it is after that first step.
+        """
         method = kwargs.pop("method", None)
         user = kwargs.pop("user", None)
-        return self.as_pos(method, user).mobilepay_start_payment(self.pos_payload(amount, **kwargs))
+        answer = self.as_pos(method, user).mobilepay_start_payment(self.pos_payload(amount, **kwargs))
+        if not send:
+            return answer
+        transaction = self.transaction(answer["reference"])
+        transaction._mobilepay_advance()
+        transaction.invalidate_recordset()
+        return {**answer, **transaction._mobilepay_status()}
 
     def status(self, reference, method=None, user=None, session=None):
         payload = {"pos_session_id": (session or self.session).id, "reference": reference}
@@ -197,7 +207,7 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         states = {states} if isinstance(states, str) else set(states)
         deadline = time.monotonic() + timeout
         while True:
-            transaction._mobilepay_process()
+            transaction._mobilepay_advance()
             transaction.invalidate_recordset()
             if transaction.state in states:
                 return transaction

@@ -11,6 +11,9 @@ error (11). The size limit of the notification route (9) is tested in test_notif
 
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import Command
 from odoo.exceptions import UserError
@@ -152,10 +155,11 @@ class TestMobilePayMoneySafety(MobilePayCommon):
 
     def test_2_only_a_definite_refusal_fails_a_start(self):
         self.emulator.faults.add(method="POST", path=PAYMENTS, kind="status", status=400, times=1)
-        with self.assertRaisesRegex(UserError, "MobilePay did not start the payment"):
-            self.start_payment(24.0)
-        failed = self.env["pos.mobilepay.transaction"].search([], limit=1)
+        answer = self.start_payment(24.0)
+        failed = self.transaction(answer["reference"])
         self.assertEqual(failed.state, "failed")
+        self.assertIn("MobilePay did not start the payment", answer["reason"])
+        self.assertEqual(self.pushes()[-1]["state"], "failed", "the POS hears it")
         self.assertFalse(self.at_mobilepay("payments"))
 
     # ------------------------------------------------------------------ 3. any answer
@@ -192,6 +196,37 @@ class TestMobilePayMoneySafety(MobilePayCommon):
         self.assertEqual(healthy.state, "captured", "the other transaction was settled meanwhile")
 
     # ------------------------------------------------------------------ 4. the PoS create key
+
+    def test_2_a_database_error_after_mobilepay_accepted_the_create_leaves_a_payment_that_is_resumed(self):
+        """The start only stores the payment; should the poller's cursor fail once MobilePay made it
+        (a full pool, a lost connection), the row is still there with its key, and the re-send gets
+        the same payment back."""
+        answer = self.start_payment(26.0, send=False)
+        transaction = self.transaction(answer["reference"])
+        Transaction = type(transaction)
+        created = Transaction._mobilepay_created
+        failures = []
+
+        def created_then_lost(record, *args, **kwargs):
+            if not failures:
+                failures.append(record.id)
+                raise psycopg2.OperationalError("connection pool is full")
+            return created(record, *args, **kwargs)
+
+        with patch.object(Transaction, "_mobilepay_created", created_then_lost), self.assertLogs(
+            "odoo.addons.pos_mobilepay.models.pos_mobilepay_transaction_start", level="ERROR"
+        ):
+            transaction._mobilepay_advance()
+        transaction.invalidate_recordset()
+        self.assertEqual(failures, [transaction.id])
+        self.assertIn(transaction.state, ("new", "unknown"), "kept, never failed")
+        self.assertFalse(transaction.is_final)
+        self.assertEqual(len(self.at_mobilepay("payments")), 1, "MobilePay made it")
+        transaction.write({"next_poll_at": utcnow()})  # its back-off is over
+        self.customer_pays(answer["beacon_id"])
+        self.drive(transaction, "captured")
+        self.assertEqual(len(self.at_mobilepay("payments")), 1, "resumed with the same key, not made twice")
+        self.assertEqual(transaction.provider_payment_id, self.at_mobilepay("payments")[0]["paymentId"])
 
     def test_4_a_pos_deleted_at_mobilepay_is_registered_again_with_a_new_key(self):
         old_pos_id = self.registration.pos_id

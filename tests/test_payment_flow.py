@@ -72,6 +72,7 @@ class TestMobilePayPaymentFlow(MobilePayCommon):
             self.as_pos().mobilepay_start_payment(dict(payload, amount=21.0))
         # Once captured, asking again gives the captured payment back (never a second charge).
         transaction = self.transaction(first["reference"])
+        transaction._mobilepay_advance()  # the poller sends the create call
         self.customer_pays(first["beacon_id"])
         self.drive(transaction, "captured")
         third = self.as_pos().mobilepay_start_payment(dict(payload))
@@ -200,16 +201,19 @@ class TestMobilePayPaymentFlow(MobilePayCommon):
     def test_start_refused_by_mobilepay_is_failed(self):
         self.emulator.faults.add(method="POST", path="/pos/v10/payments", status=400, times=1)
         payload = self.pos_payload(9.0)
-        try:
-            self.as_pos().mobilepay_start_payment(payload)
-        except UserError as error:
-            message = str(error)
-        else:
-            self.fail("a refused start must raise")
-        self.assertIn("MobilePay", message)
-        transaction = self.env["pos.mobilepay.transaction"].search([("line_uuid", "=", payload["line_uuid"])])
+        calls_before = len(self.emulator.requests_log)
+        answer = self.as_pos().mobilepay_start_payment(payload)
+        self.assertEqual(answer["state"], "new", "the start stores the payment; the poller sends it")
+        self.assertTrue(answer["qr_svg"], "the QR is shown at once")
+        self.assertEqual(len(self.emulator.requests_log), calls_before, "no MobilePay call inside the start")
+        transaction = self.transaction(answer["reference"])
+        self.assertTrue(transaction.idempotency_key, "stored before any call")
+        transaction._mobilepay_advance()
+        transaction.invalidate_recordset()
         self.assertEqual(transaction.state, "failed")
-        self.assertTrue(transaction.idempotency_key)
+        status = self.status(answer["reference"])
+        self.assertIn("MobilePay", status["reason"])
+        self.assertEqual(self.pushes()[-1]["state"], "failed")
         # The cashier tries again: a new transaction goes through.
-        again = self.as_pos().mobilepay_start_payment(dict(payload))
+        again = self.start_payment(9.0, line_uuid=payload["line_uuid"])
         self.assertEqual(again["state"], "waiting_for_customer")
