@@ -38,14 +38,16 @@ IDLE_STEP_S = 0.05
 MAX_THREAD_FAILURES = 3
 
 # When a transaction is due to be polled: its next poll time, or sooner for a payment waiting for
-# the customer when a customer checked in at its PoS since a payment there last paired (at
+# the customer when a customer checked in at its PoS and no payment there has paired since (at
 # pollDelayInMs after its last poll; the SQL twin of _mobilepay_checkin_pending).
 DUE_AT_SQL = """
   CASE WHEN state = %(waiting)s AND error_count = 0 AND EXISTS (
             SELECT 1 FROM pos_mobilepay_registration r
              WHERE r.id = registration_id
                AND r.checkin_notified_at > %(now)s - %(pending_for)s
-               AND r.checkin_notified_at > COALESCE(r.checkin_consumed_at, '-infinity'))
+               AND NOT EXISTS (SELECT 1 FROM pos_mobilepay_transaction p
+                                WHERE p.registration_id = r.id AND p.kind = 'payment'
+                                  AND p.paired_at >= r.checkin_notified_at))
        THEN LEAST(next_poll_at, COALESCE(last_poll_at + COALESCE(poll_delay_ms, 0) * interval '1 millisecond',
                                          %(now)s))
        ELSE next_poll_at END

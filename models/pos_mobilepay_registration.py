@@ -83,13 +83,6 @@ class PosMobilepayRegistration(models.Model):
         copy=False,
         help="When MobilePay last notified that a customer checked in at this PoS.",
     )
-    checkin_consumed_at = fields.Datetime(
-        string="Last Check-in Used",
-        readonly=True,
-        copy=False,
-        help="When a payment of this PoS last went past waiting for the customer: a check-in notified "
-        "before then is used up.",
-    )
     idempotency_spec = fields.Char(readonly=True, copy=False)
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)

@@ -125,6 +125,13 @@ class PosMobilepayTransaction(models.Model):
     last_poll_at = fields.Datetime(string="Last Poll", readonly=True, copy=False)
     poll_delay_ms = fields.Integer(readonly=True, copy=False)
     state_changed_at = fields.Datetime(readonly=True, copy=False, default=lambda self: utcnow())
+    paired_at = fields.Datetime(
+        string="Customer Paired",
+        readonly=True,
+        copy=False,
+        help="When MobilePay first showed this payment past waiting for the customer: a check-in notified "
+        "at its PoS before then was used by it.",
+    )
     error_count = fields.Integer(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     event_ids = fields.One2many("pos.mobilepay.transaction.event", "transaction_id", string="History")
@@ -141,6 +148,14 @@ class PosMobilepayTransaction(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS pos_mobilepay_transaction_open_line_uniq
                 ON pos_mobilepay_transaction (config_id, kind, line_uuid)
              WHERE NOT is_final AND line_uuid IS NOT NULL
+            """
+        )
+        # Has a payment of this PoS paired with a customer since a check-in? (the poller asks often)
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS pos_mobilepay_transaction_registration_paired_idx
+                ON pos_mobilepay_transaction (registration_id, paired_at)
+             WHERE paired_at IS NOT NULL
             """
         )
         # Captured money is booked on one POS payment line at most.

@@ -122,12 +122,16 @@ class PosMobilepayTransaction(models.Model):
             return False
         if self.last_poll_at and next_poll_at(self.last_poll_at, self.poll_delay_ms) > now:
             return False
-        registration = self.registration_id.sudo()
-        notified = registration.checkin_notified_at
-        return bool(
-            notified
-            and notified > now - CHECKIN_PENDING_FOR
-            and (not registration.checkin_consumed_at or notified > registration.checkin_consumed_at)
+        notified = self.registration_id.sudo().checkin_notified_at
+        if not notified or notified <= now - CHECKIN_PENDING_FOR:
+            return False
+        return not self.sudo().search_count(
+            [
+                ("registration_id", "=", self.registration_id.id),
+                ("kind", "=", "payment"),
+                ("paired_at", ">=", notified),
+            ],
+            limit=1,
         )
 
     def _mobilepay_may_act(self):
@@ -239,15 +243,9 @@ class PosMobilepayTransaction(models.Model):
             values["next_poll_at"] = max(values["next_poll_at"], received_at + CHECKIN_FALLBACK)
         if state == CAPTURED and not self.captured_amount:
             values["captured_amount"] = float(snapshot.amount or self.amount)
-        if self.state == WAITING_FOR_CUSTOMER and state != WAITING_FOR_CUSTOMER and self.registration_id:
-            # This payment paired with the customer (or ended): the check-in notified so far is used up.
-            self.env.cr.execute(
-                """UPDATE pos_mobilepay_registration SET checkin_consumed_at = %s
-                    WHERE id = %s AND checkin_notified_at IS NOT NULL
-                      AND (checkin_consumed_at IS NULL OR checkin_consumed_at < %s)""",
-                (received_at, self.registration_id.id, received_at),
-            )
-            self.registration_id.invalidate_recordset(["checkin_consumed_at"])
+        if self.state == WAITING_FOR_CUSTOMER and state != WAITING_FOR_CUSTOMER and not self.paired_at:
+            # Paired with the customer (or ended): a check-in notified at the PoS so far was this one's.
+            values["paired_at"] = received_at
         self.sudo().write(values)
         if (
             snapshot.amount is not None

@@ -157,12 +157,11 @@ class TestMobilePayPollerClaims(TransactionCase):
         )
         self.assertFalse(set(self._claim_all(2 + self._due_elsewhere())) & set(self.ids), "nothing due yet")
 
-        def notified(at, consumed=None):
+        def notified(at):
             with self._connection() as cr:
                 cr.execute(
-                    "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s, checkin_consumed_at = %s"
-                    " WHERE id = %s",
-                    (at, consumed, registration.id),
+                    "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s WHERE id = %s",
+                    (at, registration.id),
                 )
                 cr.commit()
 
@@ -175,7 +174,10 @@ class TestMobilePayPollerClaims(TransactionCase):
             self.assertTrue(0 < wait <= 1.0, f"the other one is due within its poll delay, not in 5 s: {wait}")
             cr.rollback()
         # A check-in a payment of this PoS already paired with is used up.
-        notified(utcnow() - timedelta(seconds=1), consumed=utcnow())
+        notified(utcnow() - timedelta(seconds=1))
+        with self._connection() as cr:
+            cr.execute("UPDATE pos_mobilepay_transaction SET paired_at = %s WHERE id IN %s", (utcnow(), tuple(waiting)))
+            cr.commit()
         self.assertFalse({c for c in self._claim_all(2 + self._due_elsewhere()) if c in self.ids})
         self.assertTrue(just_polled)
 
