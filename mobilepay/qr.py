@@ -1,6 +1,7 @@
 """The check-in QR code (API.md section 9.3): payload, SVG and PNG."""
 
 import base64
+import functools
 import io
 
 import qrcode
@@ -37,6 +38,8 @@ def qr_png(payload, box_size=10, border=4):
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=256)
 def svg_data_uri(payload):
-    """A ``data:`` URI of the SVG, ready for an ``<img src>``."""
+    """A ``data:`` URI of the SVG, ready for an ``<img src>`` (a PoS's QR is the same for every
+    payment: made once per process)."""
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(payload).encode()).decode()

@@ -3,6 +3,7 @@ import hashlib
 import logging
 from contextlib import contextmanager
 
+import psycopg2
 import requests
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -514,10 +515,16 @@ class PosMobilepayRegistration(models.Model):
         config._notify("MOBILEPAY_CHECKIN", {"config_id": config.id, "beacon_id": registration.beacon_id or False})
         # The customer is at the till: this PoS's waiting payments are due at once (the poller
         # reads this when it claims, so a payment whose create is still on its way is not missed).
-        self.env.cr.execute(
-            "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s WHERE id = %s",
-            (utcnow(), registration.id),
-        )
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s WHERE id = %s",
+                    (utcnow(), registration.id),
+                )
+        except psycopg2.errors.SerializationFailure:
+            # Another request wrote this PoS at the same moment, typically the same check-in told
+            # twice: its time stands (and a waiting payment is polled within seconds anyway).
+            _logger.info("MobilePay: check-in at PoS %s noted by a concurrent request", registration.pos_id)
         registration.invalidate_recordset(["checkin_notified_at"])
         self.env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
         return True
