@@ -316,7 +316,10 @@ class Bench:
         setup = self.setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         servers = []
         planned = [setup.server(os.path.join(work, f"odoo{index}.log"), workers=workers, cron_threads=1)
-                   for index, workers in ((1, args.workers), (2, args.workers), (3, 0))]
+                   for index, workers in ((1, args.workers), (2, args.workers))]
+        # Threaded mode runs alone: Odoo's own default pool (64) unless told otherwise.
+        planned.append(setup.server(os.path.join(work, "odoo3.log"), workers=0, cron_threads=1,
+                                    extra=[f"--db_maxconn={args.threaded_db_maxconn}"]))
         try:
             setup.create(args.template)
             total = args.registers * (2 if args.two_servers else 1) + 1
@@ -360,7 +363,8 @@ class Bench:
             first.stop()
             if args.threaded:
                 threaded = start(0, 3)
-                print("\nOdoo --workers=0 (threaded) --max-cron-threads=1", flush=True)
+                print(f"\nOdoo --workers=0 (threaded) --max-cron-threads=1 --db_maxconn={args.threaded_db_maxconn}",
+                      flush=True)
                 result = self.phase(f"{args.registers} registers, threaded", registers[1 : args.registers + 1],
                                     [threaded])
                 print(f"\n  threaded mode: {result['lost or stuck']} payments lost or stuck, {result['failures']} "
@@ -394,6 +398,8 @@ def main():
                         help="no check-in notifications: payments are polled at pollDelayInMs all along")
     parser.add_argument("--db-maxconn", type=whole_number(4), default=24,
                         help="Odoo's connection pool per process (default 24: two servers fit PostgreSQL's 100)")
+    parser.add_argument("--threaded-db-maxconn", type=whole_number(4), default=64,
+                        help="the pool of the threaded server (default 64, Odoo's default)")
     parser.add_argument("--two-servers", action="store_true", help="also: 2 Odoo servers, 2N registers")
     parser.add_argument("--threaded", action="store_true", help="also: Odoo in threaded mode (--workers=0)")
     parser.add_argument("--seed", type=int, default=1)
