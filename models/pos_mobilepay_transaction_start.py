@@ -29,6 +29,7 @@ from ..mobilepay.errors import (
     MobilePayError,
     outcome_unknown,
 )
+from ..mobilepay.polling import next_poll_at
 from .mobilepay_states import (
     BLOCKING_PAYMENT_STATES,
     CANCELLED_BY_CASHIER,
@@ -49,7 +50,7 @@ PAYMENT_NOT_CAPTURED = "1354"
 REFUND_CURRENCY_DIFFERS = "1365"
 STORE_BALANCE_TOO_LOW = "1368"
 OVERDUE_GRACE_S = 1.5
-MAX_POLL_GATE_WAIT_S = 2.0
+MAX_POLL_GATE_WAIT_S = 10.0
 # MobilePay keeps idempotency keys at least 24 h (API.md 11.2); past this age a stored key is
 # no longer trusted to replay, and a lost create is looked up by our order id instead.
 KEY_TRUST = timedelta(hours=23)
@@ -358,18 +359,20 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_recover_active_payment(self, provider):
         """409/1301: resume the PoS's active payment if it is this line's, else cancel it and retry once."""
         registration = self.registration_id
-        # Looking the active payments up polls each of them: not before our own rows allow it.
+        # Looking the active payments up polls each of them: not before MobilePay's poll delay allows
+        # (the last poll plus pollDelayInMs; a later next poll time is our own choice, not the rule).
         followed = self.search(
             [
                 ("registration_id", "=", registration.id),
                 ("kind", "=", "payment"),
                 ("is_final", "=", False),
                 ("provider_payment_id", "!=", False),
-                ("next_poll_at", ">", utcnow()),
+                ("last_poll_at", "!=", False),
             ]
         )
-        if followed:
-            wait = (max(followed.mapped("next_poll_at")) - utcnow()).total_seconds()
+        allowed = [next_poll_at(t.last_poll_at, t.poll_delay_ms) for t in followed]
+        if allowed:
+            wait = (max(allowed) - utcnow()).total_seconds()
             time.sleep(min(max(wait, 0), MAX_POLL_GATE_WAIT_S))
         try:
             snapshots = provider.active_payments(registration.pos_id)
