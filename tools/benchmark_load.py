@@ -220,8 +220,9 @@ class Bench:
                     moments[payment["paymentId"]] = at.timestamp()
         return moments
 
-    def phase(self, label, registers, servers):
-        """All ``registers`` pay ``--payments`` times at once, spread over ``servers``; prints the figures."""
+    def phase(self, label, registers, servers, payments=None):
+        """All ``registers`` pay ``payments`` (``--payments``) times at once, spread over ``servers``; prints
+        the figures."""
         emulator = self.emulator
         requests_before = len(emulator.requests_log)
         early_before = emulator.early_polls
@@ -231,7 +232,7 @@ class Bench:
         tills = [Register(self, register, servers[i % len(servers)], self.args.seed * 1000 + i)
                  for i, register in enumerate(registers)]
         time.sleep(1.0)  # the websockets subscribe
-        threads = [threading.Thread(target=till.run, args=(self.args.payments,)) for till in tills]
+        threads = [threading.Thread(target=till.run, args=(payments or self.args.payments,)) for till in tills]
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -350,7 +351,7 @@ class Bench:
 
             first = start(args.workers, 1)
             print(f"Odoo --workers={args.workers} --max-cron-threads=1", flush=True)
-            one = self.phase("1 register", registers[:1], [first])
+            one = self.phase("1 register", registers[:1], [first], payments=args.baseline_payments)
             many = self.phase(f"{args.registers} registers", registers[1 : args.registers + 1], [first])
             print(f"\n  ratio p95 accept -> captured, {args.registers} registers / 1 register: "
                   f"{many['captured p95'] / one['captured p95']:.2f}")
@@ -390,6 +391,8 @@ def main():
     parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
     parser.add_argument("--registers", type=whole_number(1), default=100, help="registers at once (default 100)")
     parser.add_argument("--payments", type=whole_number(1), default=3, help="payments per register (default 3)")
+    parser.add_argument("--baseline-payments", type=whole_number(1), default=10,
+                        help="payments of the 1-register phase, one after the other (default 10)")
     parser.add_argument("--workers", type=whole_number(1), default=2, help="Odoo HTTP workers (default 2)")
     parser.add_argument("--poll-delay-ms", type=whole_number(), default=1000, help="the emulator's pollDelayInMs")
     parser.add_argument("--round-trip-ms", type=whole_number(), nargs=2, default=(80, 150), metavar=("LOW", "HIGH"),
