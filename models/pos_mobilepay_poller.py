@@ -22,9 +22,9 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from odoo import SUPERUSER_ID, api, models
 from odoo.tools import config as odoo_config
 
-from .mobilepay_states import RESERVED, UNSTARTED_STATES
+from .mobilepay_states import RESERVED, UNSTARTED_STATES, WAITING_FOR_CUSTOMER
 from .pos_mobilepay_transaction import utcnow
-from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR, WAITING_FOR_CUSTOMER
+from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR
 
 _logger = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from .mobilepay_states import (
     FINAL_STATES,
     RESERVED,
     UNSTARTED_STATES,
+    WAITING_FOR_CUSTOMER,
 )
 from .pos_mobilepay_transaction import utcnow
 
@@ -45,7 +46,6 @@ CHECKIN_FALLBACK = timedelta(seconds=5)
 # A check-in notification makes the PoS's waiting payments due (at pollDelayInMs) until one of them
 # pairs with the customer, for this long at most.
 CHECKIN_PENDING_FOR = timedelta(minutes=5)
-WAITING_FOR_CUSTOMER = "waiting_for_customer"
 # A create without an answer for this long is looked up by our order id at MobilePay.
 LOOKUP_LOST_AFTER = timedelta(minutes=5)
 ABANDON_PARAMETER = "pos_mobilepay.abandon_after_minutes"
