@@ -57,6 +57,28 @@ PUSH_GRACE_S = 3.0  # the POS asks the server itself when no push came for this 
 BUSY = ("Connection Pool Is Full", "too many clients", "could not connect to server")
 
 
+def cpu_seconds():
+    """CPU seconds used so far, by who: this load generator (with the emulator), Odoo, PostgreSQL."""
+    import psutil  # one of Odoo's own requirements
+
+    used = collections.Counter()
+    for process in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
+        times = process.info["cpu_times"]
+        if times is None:
+            continue
+        line = " ".join(process.info["cmdline"] or [])
+        if process.info["pid"] == os.getpid():
+            who = "load generator and emulator"
+        elif "postgres" in (process.info["name"] or ""):
+            who = "PostgreSQL"
+        elif "odoo" in line and " shell " not in line:
+            who = "Odoo"
+        else:
+            continue
+        used[who] += times.user + times.system
+    return used
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[max(0, int(round(fraction * len(ordered))) - 1)] if ordered else float("nan")
@@ -229,6 +251,7 @@ class Bench:
         self.start_latencies = []
         self.counts.clear()
         load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds()
         tills = [Register(self, register, servers[i % len(servers)], self.args.seed * 1000 + i)
                  for i, register in enumerate(registers)]
         time.sleep(1.0)  # the websockets subscribe
@@ -239,6 +262,8 @@ class Bench:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        cpu = cpu_seconds()
+        cpu.subtract(cpu_before)
         for till in tills:
             till.bus.stop()
         captured = self.captured_at()
@@ -287,6 +312,8 @@ class Bench:
             f"status calls {figures['status calls']}",
             flush=True,
         )
+        print(f"  CPU used in the phase ({os.cpu_count()} cores x {elapsed:.0f} s = {os.cpu_count() * elapsed:.0f} s): "
+              + ", ".join(f"{who} {seconds:.0f} s" for who, seconds in cpu.most_common()), flush=True)
         print("  MobilePay calls per payment by kind: " + ", ".join(
             f"{kind} {count / max(len(results), 1):.2f}" for kind, count in kinds.most_common()), flush=True)
         for reason, count in collections.Counter(failures).most_common(5):
