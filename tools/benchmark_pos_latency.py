@@ -41,7 +41,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from odoo_harness import JsonRpc, OdooSetup, addons_path  # noqa: E402
+from odoo_harness import JsonRpc, OdooSetup, add_odoo_arguments, addons_path  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
 
@@ -151,11 +151,7 @@ def captured_time_ms(emulator):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--template", help="copy this database first (createdb -T)")
-    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo")
-    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
-    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+    add_odoo_arguments(parser)
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--poll-delay-ms", type=int, default=1000)
     parser.add_argument(

@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from money_ledger import money_invariants, settle  # noqa: E402
-from odoo_harness import JsonRpc, OdooSetup, RpcError, addons_path, ui_order  # noqa: E402
+from odoo_harness import JsonRpc, OdooSetup, RpcError, add_odoo_arguments, addons_path, ui_order  # noqa: E402
 
 from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
 from mobilepay.emulator.api_errors import ControlError  # noqa: E402
@@ -447,11 +447,7 @@ class FaultRun:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="scratch database (modified)")
-    parser.add_argument("--template", help="copy this database first (createdb -T); it must have point_of_sale")
-    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo", help="the odoo command")
-    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
-    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+    add_odoo_arguments(parser)
     parser.add_argument("--payments", type=int, default=1000, help="payments to take (default 1000)")
     parser.add_argument("--refund-share", type=float, default=0.3, help="share of sales followed by a refund")
     parser.add_argument("--registers", type=int, default=8, help="registers taking payments at once")

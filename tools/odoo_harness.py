@@ -88,6 +88,15 @@ def pg_args(db_args):
     return (["-h", host[0]] if host else []) + (["-U", user[0]] if user else [])
 
 
+
+def add_odoo_arguments(parser):
+    """The options of every tool here that runs the addon on a scratch copy of an Odoo database."""
+    parser.add_argument("--db", required=True, help="scratch database (modified)")
+    parser.add_argument("--template", help="copy this database first (createdb -T); it must have point_of_sale")
+    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo", help="the odoo command")
+    parser.add_argument("--addons-path", help="Odoo's addons path (default: Odoo's own + this addon)")
+    parser.add_argument("--db-args", default="", help='e.g. "--db_host=127.0.0.1 --db_user=root"')
+
 class OdooSetup:
     """A scratch database and the command line to run Odoo on it."""
 
