@@ -2,15 +2,24 @@
 
 The Odoo models and the POS frontend only see ``PaymentState``/``RefundState``
 and the snapshots below. ``MobilePayV10Provider`` (provider_v10.py) implements
-it on the PoS API v10; a Vipps MobilePay ePayment backend can implement the
-same interface later without touching its callers.
+it on the PoS API v10, ``EPaymentProvider`` (provider_epayment.py) on the Vipps
+MobilePay ePayment API. Where the two differ, a provider says so through its
+capabilities (``flows``, ``checkin_polling``, ``refunds_are_final``,
+``merchant_chooses_reference``, ``one_payment_per_pos``) instead of its callers
+asking which backend it is:
+
+* a payment is started with ``create_payment(PaymentRequest)``, which answers a
+  ``StartedPayment`` that may carry the payment's own QR link (ePayment one-time QR);
+* a refund may be final at once (ePayment): ``get_refund`` then reports it captured,
+  and ``capture_refund`` has nothing left to do;
+* a check-in may arrive by webhook (``read_notification``) instead of by polling.
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import Optional, Tuple
 
 
 class PaymentState(str, Enum):
@@ -46,6 +55,15 @@ _FINAL_PAYMENT_STATES = frozenset(
 )
 
 
+class PaymentFlow(str, Enum):
+    """How the payment finds the customer at the till (ePayment API.md section 1)."""
+
+    QR_ON_SCREEN = "qr_on_screen"  # v10: the PoS's check-in QR; ePayment: a one-time QR of this payment
+    PHONE_NUMBER = "phone_number"  # typed by the cashier
+    PERSONAL_QR = "personal_qr"  # the customer's code, scanned by the cashier
+    STICKER = "sticker"  # a check-in on the till's printed QR gave a customer token
+
+
 class RefundState(str, Enum):
     PENDING = "pending"  # created, not reserved yet
     RESERVED = "reserved"  # ready to be captured
@@ -69,6 +87,7 @@ class PosSpec:
     supported_beacon_types: tuple = ("QR",)
     callback_alias: Optional[str] = None
     require_payment_before_checkin: bool = False
+    migrate_v10_beacon: bool = False  # ePayment: keep the printed v10 sticker ``beacon_id`` working
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ class PosRegistration:
     beacon_id: str
     qr_payload: str
     created: bool  # True when this call registered it (again)
+    qr_image_url: Optional[str] = None  # ePayment: the sticker's image, made by Vipps MobilePay
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,9 @@ class PaymentSnapshot:
     currency: Optional[str]
     poll_delay_ms: int
     partial_capture_possible: bool = False
+    captured_amount: Optional[Decimal] = None  # where the backend tells (ePayment aggregate)
+    refunded_amount: Optional[Decimal] = None
+    capture_guaranteed_until: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,10 +134,96 @@ class RefundSnapshot:
     refund_order_id: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One order line as the customer's app shows it (ePayment ``receipt``); amounts include tax."""
+
+    name: str
+    line_id: str
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+    tax: Decimal
+    tax_percentage: int
+    discount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """Everything a backend may need to start a payment; each backend uses what it knows.
+
+    ``reference`` is the payment's id where the merchant chooses it (ePayment): new per
+    attempt, stored by the caller before the call like ``idempotency_key``."""
+
+    order_id: str
+    amount: Decimal
+    currency: str
+    idempotency_key: str
+    pos_id: Optional[str] = None
+    reference: Optional[str] = None
+    flow: PaymentFlow = PaymentFlow.QR_ON_SCREEN
+    customer: Optional[str] = None  # phone number, scanned personal QR text or customer token
+    label: Optional[str] = None
+    receipt: Tuple[ReceiptLine, ...] = ()
+    receipt_number: Optional[str] = None
+    till_name: Optional[str] = None
+    minimum_user_age: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    payment_id: str
+    qr_url: Optional[str] = None  # a QR image made for this payment (ePayment one-time QR)
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """A pushed payment event (a signal: read the payment back before money decisions)."""
+
+    payment_id: str
+    event: str
+    success: bool
+    idempotency_key: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CheckinNotice:
+    """A customer scanned the sticker of PoS ``pos_id``; ``customer_token`` pays within its lifetime."""
+
+    pos_id: str
+    customer_token: str = field(repr=False)
+    checked_in_at: str
+    merchant_id: str
+
+
 class PaymentProvider(ABC):
     """One merchant's MobilePay backend. Every create call takes a caller-stored idempotency key."""
 
     name = "abstract"
+    flows = frozenset({PaymentFlow.QR_ON_SCREEN})
+    checkin_polling = True  # False: check-ins only arrive as notifications
+    refunds_are_final = False  # True: a started refund is paid out at once, no capture step
+    merchant_chooses_reference = False  # True: PaymentRequest.reference is the payment id
+    one_payment_per_pos = True  # the backend itself refuses a second active payment on a PoS (v10 1301)
+
+    def create_payment(self, request):
+        """Start a payment (a ``StartedPayment``). The default serves backends that only know
+        ``start_payment``: the QR on screen is the PoS's own."""
+        if request.flow not in self.flows:
+            raise NotImplementedError(f"{self.name} cannot take payments by {request.flow.value}")
+        payment_id = self.start_payment(
+            pos_id=request.pos_id,
+            order_id=request.order_id,
+            amount=request.amount,
+            currency=request.currency,
+            idempotency_key=request.idempotency_key,
+            label=request.label,
+        )
+        return StartedPayment(payment_id=payment_id)
+
+    def read_notification(self, raw_body, headers, secrets_by_url):
+        """A ``PaymentNotice`` or ``CheckinNotice`` from a signed push (backends that sign theirs)."""
+        raise NotImplementedError(f"{self.name} does not sign its notifications")
 
     @abstractmethod
     def test_connection(self):
@@ -149,16 +258,17 @@ class PaymentProvider(ABC):
         """Snapshots of the PoS's payments that are not final (to recover from a lost id)."""
 
     @abstractmethod
-    def find_payment(self, order_id):
+    def find_payment(self, order_id, reference=None):
         """The newest payment made for our ``order_id`` that is active, reserved or captured (a snapshot),
         or None: how a payment whose create answer was lost is found without re-sending it."""
 
     @abstractmethod
-    def capture_payment(self, payment_id, amount):
-        """Capture a reserved payment (repeating the same capture is harmless)."""
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
+        """Capture a reserved payment (repeating the same capture is harmless). Backends that need an
+        idempotency key for it derive one from the payment when none is given."""
 
     @abstractmethod
-    def cancel_payment(self, payment_id):
+    def cancel_payment(self, payment_id, idempotency_key=None):
         """Cancel a payment that is not captured."""
 
     @abstractmethod
@@ -166,11 +276,11 @@ class PaymentProvider(ABC):
         """Start a refund of a captured payment; returns the refund id."""
 
     @abstractmethod
-    def get_refund(self, refund_id):
-        """A ``RefundSnapshot``."""
+    def get_refund(self, refund_id, payment_id=None):
+        """A ``RefundSnapshot`` (``payment_id``: the refunded payment, for backends that need it)."""
 
     @abstractmethod
-    def find_refund(self, payment_id, refund_order_id):
+    def find_refund(self, payment_id, refund_order_id, idempotency_key=None):
         """The refund of ``payment_id`` made for our ``refund_order_id`` (a snapshot), or None."""
 
     @abstractmethod

@@ -143,7 +143,7 @@ class MobilePayV10Provider(PaymentProvider):
         snapshots = [self.get_payment(payment_id) for payment_id in self.client.find_payment_ids(pos_id=pos_id)]
         return [snapshot for snapshot in snapshots if not snapshot.state.is_final]
 
-    def find_payment(self, order_id):
+    def find_payment(self, order_id, reference=None):
         # Active or reserved first (GET /payments?orderId=), then captured (&state=Captured); the
         # lookup follows the newest payment of the orderId (API.md 8.3).
         for captured in (False, True):
@@ -153,10 +153,10 @@ class MobilePayV10Provider(PaymentProvider):
                     return snapshot
         return None
 
-    def capture_payment(self, payment_id, amount):
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
         self.client.capture_payment(payment_id, amount)
 
-    def cancel_payment(self, payment_id):
+    def cancel_payment(self, payment_id, idempotency_key=None):
         self.client.cancel_payment(payment_id)
 
     def start_refund(self, *, payment_id, refund_order_id, amount, currency, idempotency_key):
@@ -168,10 +168,10 @@ class MobilePayV10Provider(PaymentProvider):
             idempotency_key=idempotency_key,
         )
 
-    def get_refund(self, refund_id):
+    def get_refund(self, refund_id, payment_id=None):
         return refund_snapshot(self.client.get_refund(refund_id))
 
-    def find_refund(self, payment_id, refund_order_id):
+    def find_refund(self, payment_id, refund_order_id, idempotency_key=None):
         for refund_id in reversed(self.client.find_refund_ids(payment_id)):
             snapshot = self.get_refund(refund_id)
             if snapshot.refund_order_id == refund_order_id:
