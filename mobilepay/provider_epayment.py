@@ -1,0 +1,409 @@
+"""``PaymentProvider`` on the Vipps MobilePay ePayment API (or its emulator).
+
+How the v10-shaped seam maps (ePayment API.md sections 13 and 14):
+
+* the PoS is the till's merchant-callback QR sticker (``ensure_pos`` creates it, or keeps a
+  printed v10 sticker working with its beacon id); there is no PoS lock, so
+  ``active_payments`` is empty and a second payment on a till is the caller's to prevent;
+* the payment id is our ``reference``, chosen and stored before the call; the order id and
+  the flow travel in ``metadata`` and come back with GET;
+* capture and cancel need idempotency keys too; when the caller gives none they are derived
+  from the reference and the body, so a retry after a crash sends the same key;
+* a refund is one final step: its id is its idempotency key, which the REFUNDED event echoes;
+* check-ins are pushed only (``read_notification``), never polled.
+"""
+
+import re
+import uuid
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .epayment.client import EPaymentClient
+from .epayment.config import EPaymentConfig
+from .epayment.environments import by_name
+from .epayment.errors import ALREADY_AUTHORIZED, REFERENCE_NOT_FOUND
+from .epayment.qr_client import QrClient
+from .epayment.schemas import (
+    CHECKED_IN_EVENT,
+    PAYMENT_WEBHOOK_EVENTS,
+    REFERENCE_PATTERN,
+    CheckedInEvent,
+    EventName,
+    State,
+)
+from .epayment.webhook_events import parse_delivery
+from .epayment.webhooks_client import WebhooksClient
+from .errors import MobilePayApiError, MobilePayForbidden, MobilePayNotFound, MobilePayValidationError
+from .provider import (
+    CheckinNotice,
+    PaymentFlow,
+    PaymentNotice,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentSnapshot,
+    PaymentState,
+    PosRegistration,
+    RefundSnapshot,
+    RefundState,
+    StartedPayment,
+)
+
+DEFAULT_POLL_DELAY_MS = 1000  # "1-2 s is reasonable while a cashier waits" (API.md 9)
+_KEY_NAMESPACE = uuid.UUID("6f1f7d52-3c7e-4a8e-9a43-5d0c1c9b2e11")
+_COUNTRY_CODES = {"DKK": "45", "NOK": "47", "EUR": "358"}
+_PUSH_FIELDS = {
+    PaymentFlow.PHONE_NUMBER: "phone_number",
+    PaymentFlow.PERSONAL_QR: "personal_qr",
+    PaymentFlow.STICKER: "customer_token",
+}
+
+
+def minor_units(amount, currency):
+    """Decimal major units -> integer minor units, refusing what cannot be paid exactly (API.md 6.1)."""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise MobilePayValidationError(f"Invalid amount {amount!r}.") from None
+    cents = value * 100
+    if cents != cents.to_integral_value() or value < 0:
+        raise MobilePayValidationError(f"{currency} {amount} cannot be paid: at most two decimals, not negative.")
+    return {"currency": currency, "value": int(cents)}
+
+
+def major_units(amount):
+    return (Decimal(amount.value) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def msisdn(text, currency=None):
+    """A phone number as typed at the till (``+45 12 34 56 78``, ``12345678``) -> ``4512345678``."""
+    digits = re.sub(r"[\s().-]", "", text or "")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif currency in _COUNTRY_CODES and len(digits) <= 10:
+        local = digits[1:] if currency == "EUR" and digits.startswith("0") else digits
+        digits = _COUNTRY_CODES[currency] + local
+    if not re.fullmatch(r"\d{10,15}", digits):
+        raise MobilePayValidationError("The phone number must be a mobile number with its country code, "
+                                       "e.g. +45 12 34 56 78.")
+    return digits
+
+
+def derived_key(reference, action, *parts):
+    """A stable Idempotency-Key (36 characters) for ``action`` on ``reference``: the same on every retry."""
+    return str(uuid.uuid5(_KEY_NAMESPACE, "/".join([reference, action, *map(str, parts)])))
+
+
+def _reference(value):
+    if not isinstance(value, str) or not re.fullmatch(REFERENCE_PATTERN, value):
+        raise MobilePayValidationError("An ePayment reference is 8 to 50 letters, digits or dashes.")
+    return value
+
+
+def merchant_qr_id(merchant_pos_id):
+    """A sticker id from our PoS id: URL-path-safe, at most 64 characters (API.md 11.2)."""
+    cleaned = re.sub(r"[^A-Za-z0-9-]+", "-", merchant_pos_id or "").strip("-")[:64]
+    if not cleaned:
+        raise MobilePayValidationError("The till needs an id made of letters, digits or dashes.")
+    return cleaned
+
+
+def payment_state(payment):
+    """Our state from ePayment's ``state`` + ``aggregate`` (API.md 8.3 and 13.2)."""
+    agg = payment.aggregate
+    if payment.state is State.CREATED:
+        flow = (payment.metadata or {}).get("flow")
+        if flow == PaymentFlow.QR_ON_SCREEN.value:
+            return PaymentState.WAITING_FOR_CUSTOMER  # no "scanned" signal exists (API.md 15.7)
+        return PaymentState.WAITING_FOR_APPROVAL  # pushed to the customer's app
+    if payment.state is State.AUTHORIZED:
+        if agg.captured_amount.value > 0:
+            return PaymentState.CAPTURED
+        if agg.cancelled_amount.value > 0:
+            return PaymentState.CANCELLED_BY_CASHIER
+        return PaymentState.RESERVED
+    return {
+        State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
+        State.EXPIRED: PaymentState.EXPIRED,
+        State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
+    }[payment.state]
+
+
+def provider_status(payment):
+    agg = payment.aggregate
+    status = payment.state.value
+    if payment.state is State.AUTHORIZED:
+        if agg.captured_amount.value:
+            status += "/captured"
+        elif agg.cancelled_amount.value:
+            status += "/cancelled"
+        if agg.refunded_amount.value:
+            status += "/refunded"
+    return status
+
+
+class EPaymentProvider(PaymentProvider):
+    name = "vipps_epayment"
+    flows = frozenset(PaymentFlow)
+    checkin_polling = False
+    refunds_are_final = True
+    merchant_chooses_reference = True
+    one_payment_per_pos = False
+
+    def __init__(self, config, session=None, poll_delay_ms=DEFAULT_POLL_DELAY_MS):
+        self.config = config
+        self.client = EPaymentClient(config, session=session)
+        self.webhooks = WebhooksClient(config, session=self.client.session, tokens=self.client.tokens)
+        self.qr = QrClient(config, session=self.client.session, tokens=self.client.tokens)
+        self.poll_delay_ms = poll_delay_ms
+
+    # ------------------------------------------------------------------ set-up
+
+    def test_connection(self):
+        try:
+            self.client.get_payment("odoo-connection-check")
+        except MobilePayNotFound:
+            pass  # keys accepted, ePayment answers: the reference simply does not exist
+        except MobilePayForbidden:
+            raise MobilePayValidationError(
+                "The keys work, but the ePayment API is not active for this sales unit (HTTP 403)."
+            ) from None
+        registrations = self.webhooks.list().webhooks
+        return (f"Connected to Vipps MobilePay ({self.config.hosts.name}), sales unit {self.config.msn}: "
+                f"{len(registrations)} webhook registration(s).")
+
+    def resolve_store(self, merchant_brand_id, merchant_location_id):
+        raise MobilePayValidationError(
+            "The ePayment API has no store lookup: the sales unit is chosen by its merchant serial number (MSN)."
+        )
+
+    def ensure_pos(self, spec, idempotency_key):
+        """The till's sticker: created (or its description updated), or a v10 sticker migrated (API.md 11.4)."""
+        qr_id = merchant_qr_id(spec.beacon_id or spec.merchant_pos_id)
+        existed = self._callback_qr(qr_id) is not None
+        description = spec.name[:36]
+        if spec.migrate_v10_beacon and spec.beacon_id:
+            self.qr.register_v10_beacon(qr_id, description)
+        else:
+            self.qr.put_callback_qr(qr_id, description)
+        sticker = self.qr.get_callback_qr(qr_id)
+        return PosRegistration(pos_id=qr_id, beacon_id=qr_id, qr_payload=sticker.qr_content or "",
+                               created=not existed, qr_image_url=sticker.qr_image_url)
+
+    def _callback_qr(self, qr_id):
+        try:
+            return self.qr.get_callback_qr(qr_id)
+        except MobilePayNotFound:
+            return None
+
+    def delete_pos(self, pos_id):
+        try:
+            self.qr.delete_callback_qr(merchant_qr_id(pos_id))
+        except MobilePayNotFound:
+            pass
+
+    def is_customer_checked_in(self, pos_id):
+        raise NotImplementedError("ePayment check-ins cannot be polled; they arrive as user.checked-in.v1 webhooks")
+
+    def register_webhooks(self, url, checkins=True):
+        """Register ``url`` for every payment event (and check-ins); the secret is returned once: store it."""
+        events = list(PAYMENT_WEBHOOK_EVENTS) + ([CHECKED_IN_EVENT] if checkins else [])
+        return self.webhooks.register(url, events)
+
+    def webhook_registrations(self):
+        return self.webhooks.list().webhooks
+
+    def delete_webhook(self, webhook_id):
+        try:
+            self.webhooks.delete(webhook_id)
+        except MobilePayNotFound:
+            pass
+
+    def read_notification(self, raw_body, headers, secrets_by_url):
+        event = parse_delivery(raw_body, headers, secrets_by_url)
+        if isinstance(event, CheckedInEvent):
+            return CheckinNotice(pos_id=event.merchant_qr_id, customer_token=event.customer_token,
+                                 checked_in_at=event.initiated_at, merchant_id=event.msn)
+        return PaymentNotice(payment_id=event.reference, event=event.name.value, success=event.success,
+                             idempotency_key=event.idempotency_key)
+
+    # ------------------------------------------------------------------ payments
+
+    def create_payment(self, request):
+        reference = _reference(request.reference or request.order_id)
+        amount = minor_units(request.amount, request.currency)
+        extra = {
+            "description": (request.label or "")[:100] if request.label and len(request.label) >= 3 else None,
+            "receipt": self._receipt(request),
+            "metadata": {"orderId": request.order_id[:500], "flow": request.flow.value},
+            "minimum_user_age": request.minimum_user_age,
+        }
+        if request.flow is PaymentFlow.QR_ON_SCREEN:
+            answer = self.client.create_qr_payment(reference=reference, amount=amount,
+                                                   idempotency_key=request.idempotency_key, **extra)
+            return StartedPayment(payment_id=answer.reference, qr_url=answer.redirect_url)
+        customer = request.customer
+        if not customer:
+            raise MobilePayValidationError("This payment flow needs the customer's phone number, code or check-in.")
+        if request.flow is PaymentFlow.PHONE_NUMBER:
+            customer = msisdn(customer, request.currency)
+        answer = self.client.create_push_payment(reference=reference, amount=amount,
+                                                 idempotency_key=request.idempotency_key,
+                                                 **{_PUSH_FIELDS[request.flow]: customer}, **extra)
+        return StartedPayment(payment_id=answer.reference)
+
+    @staticmethod
+    def _receipt(request):
+        if not request.receipt:
+            return None
+        lines = []
+        for line in request.receipt:
+            total = minor_units(line.total, request.currency)["value"]
+            tax = minor_units(line.tax, request.currency)["value"]
+            lines.append({
+                "name": line.name[:2048] or "-",
+                "id": line.line_id[:255],
+                "total_amount": total,
+                "total_amount_excluding_tax": total - tax,
+                "total_tax_amount": tax,
+                "tax_percentage": max(0, min(100, int(line.tax_percentage))),
+                "unit_info": {
+                    "unit_price": minor_units(abs(line.unit_price), request.currency)["value"],
+                    "quantity": _quantity(line.quantity),
+                    "quantity_unit": "PCS",
+                },
+                "discount": minor_units(line.discount, request.currency)["value"] if line.discount else None,
+                "is_return": total < 0 or None,
+            })
+        bottom = {"currency": request.currency, "pos_id": request.till_name, "receipt_number": request.receipt_number}
+        return {"order_lines": lines, "bottom_line": bottom}
+
+    def start_payment(self, *, pos_id, order_id, amount, currency, idempotency_key, label=None):
+        request = PaymentRequest(order_id=order_id, amount=amount, currency=currency,
+                                 idempotency_key=idempotency_key, pos_id=pos_id, flow=PaymentFlow.QR_ON_SCREEN,
+                                 label=label)
+        return self.create_payment(request).payment_id
+
+    def get_payment(self, payment_id):
+        payment = self.client.get_payment(payment_id)
+        return PaymentSnapshot(
+            payment_id=payment.reference,
+            order_id=(payment.metadata or {}).get("orderId") or payment.reference,
+            state=payment_state(payment),
+            provider_status=provider_status(payment),
+            amount=major_units(payment.amount),
+            currency=payment.amount.currency.value,
+            poll_delay_ms=self.poll_delay_ms,
+            partial_capture_possible=True,
+            captured_amount=major_units(payment.aggregate.captured_amount),
+            refunded_amount=major_units(payment.aggregate.refunded_amount),
+            capture_guaranteed_until=payment.capture_guaranteed_until,
+        )
+
+    def active_payments(self, pos_id):
+        return []  # no PoS lock and no query by till (API.md 13.3)
+
+    def find_payment(self, order_id, reference=None):
+        """The payment of this attempt, whatever its state: the reference names exactly one attempt."""
+        try:
+            return self.get_payment(_reference(reference or order_id))
+        except MobilePayApiError as error:
+            if isinstance(error, MobilePayNotFound) or error.code == REFERENCE_NOT_FOUND:
+                return None
+            raise
+
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
+        # The currency is the sales unit's (API.md 6.1); read it back only when the caller does not say.
+        currency = currency or self.client.get_payment(payment_id).amount.currency.value
+        value = minor_units(amount, currency)
+        key = idempotency_key or derived_key(payment_id, "capture", value["value"])
+        self.client.capture(payment_id, value, key)
+
+    def cancel_payment(self, payment_id, idempotency_key=None):
+        """Release everything not captured (before approval: the payment ends TERMINATED)."""
+        self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel"))
+
+    def cancel_unless_approved(self, payment_id, idempotency_key=None):
+        """Cancel only if the customer has not approved yet (``cancelTransactionOnly``, API.md 7.5).
+
+        Returns False when the customer approved first: the reservation is kept for the caller to
+        capture or release."""
+        try:
+            self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel-unapproved"),
+                               transaction_only=True)
+        except MobilePayApiError as error:
+            if error.code == ALREADY_AUTHORIZED:
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ refunds
+
+    def start_refund(self, *, payment_id, refund_order_id, amount, currency, idempotency_key):
+        self.client.refund(payment_id, minor_units(amount, currency), idempotency_key)
+        return idempotency_key
+
+    def _refund_events(self, payment_id, idempotency_key):
+        events = self.client.get_events(payment_id)
+        return [e for e in events if e.name is EventName.REFUNDED and e.idempotency_key == idempotency_key]
+
+    def get_refund(self, refund_id, payment_id=None):
+        if not payment_id:
+            raise MobilePayValidationError("An ePayment refund is read through its payment: give payment_id.")
+        found = self._refund_events(payment_id, refund_id)
+        return self._refund_snapshot(refund_id, payment_id, found)
+
+    def _refund_snapshot(self, refund_id, payment_id, events):
+        done = [e for e in events if e.success]
+        if done:
+            event, state = done[-1], RefundState.CAPTURED
+        elif events:
+            event, state = events[-1], RefundState.CANCELLED_BY_PROVIDER
+        else:
+            # Not in the event log yet: not final, so the caller looks again.
+            return RefundSnapshot(refund_id=refund_id, payment_id=payment_id, state=RefundState.PENDING,
+                                  provider_status="NOT_LOGGED_YET", amount=Decimal(0), currency="",
+                                  poll_delay_ms=self.poll_delay_ms)
+        return RefundSnapshot(refund_id=refund_id, payment_id=payment_id, state=state,
+                              provider_status="REFUNDED" if event.success else "REFUND_FAILED",
+                              amount=major_units(event.amount), currency=event.amount.currency.value,
+                              poll_delay_ms=self.poll_delay_ms)
+
+    def find_refund(self, payment_id, refund_order_id, idempotency_key=None):
+        """Refunds are told apart by their idempotency key (API.md 7.6); without one nothing can be found."""
+        if not idempotency_key:
+            return None
+        found = self._refund_events(payment_id, idempotency_key)
+        return self._refund_snapshot(idempotency_key, payment_id, found) if found else None
+
+    def capture_refund(self, refund_id):
+        return None  # paid out when it was made (refunds_are_final)
+
+    def cancel_refund(self, refund_id):
+        raise MobilePayValidationError("An ePayment refund is final when it is made; it cannot be cancelled.")
+
+
+def _quantity(value):
+    text = format(Decimal(str(value)).normalize(), "f")
+    if "." in text:
+        whole, frac = text.split(".")
+        text = f"{whole}.{frac[:8]}".rstrip("0").rstrip(".")
+    return text.lstrip("-")[:10] or "0"
+
+
+def make_provider(environment, *, client_id, client_secret, subscription_key, msn, base_url=None,
+                  system_name=None, system_version=None, plugin_name=None, plugin_version=None, session=None,
+                  poll_delay_ms=DEFAULT_POLL_DELAY_MS, timeout=None):
+    """The ePayment provider for ``production``, ``test`` or ``emulator`` (with ``base_url``)."""
+    values = {
+        "hosts": by_name(environment, base_url),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "subscription_key": subscription_key,
+        "msn": msn,
+    }
+    for name, value in (("system_name", system_name), ("system_version", system_version),
+                        ("plugin_name", plugin_name), ("plugin_version", plugin_version), ("timeout", timeout)):
+        if value:
+            values[name] = value
+    return EPaymentProvider(EPaymentConfig(**values), session=session, poll_delay_ms=poll_delay_ms)
