@@ -1,0 +1,104 @@
+"""Command line: ``python -m mobilepay.epayment.emulator [--port 8766]``.
+
+Serves the emulator until Ctrl-C and prints what a client needs to connect.
+"""
+
+import argparse
+import logging
+import sys
+import threading
+
+from ... import argtypes
+from .emulator import EPaymentEmulator
+from .settings import EPaymentEmulatorSettings
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WHOLE = argtypes.whole_number()
+SECONDS = argtypes.seconds()
+
+
+def build_parser():
+    defaults = EPaymentEmulatorSettings()
+    p = argparse.ArgumentParser(prog="python -m mobilepay.epayment.emulator",
+                                description="Emulator of the Vipps MobilePay ePayment, Webhooks and QR APIs.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    p.add_argument("--port", type=argtypes.port, default=8766, help="port (0: any free port; default 8766)")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="base of the links handed out (QR images, phone page), e.g. http://192.168.1.20:8766")
+    p.add_argument("--token-expires-in", type=WHOLE, default=defaults.token_expires_in_s, metavar="SECONDS",
+                   help="lifetime of an access token")
+    p.add_argument("--payment-expiry", type=SECONDS, default=defaults.payment_expiry_s, metavar="SECONDS",
+                   help="a payment the customer does not act on expires after this long")
+    p.add_argument("--webhook-timeout", type=SECONDS, default=defaults.webhook_timeout_s, metavar="SECONDS",
+                   help="a webhook delivery without an answer after this long is retried")
+    p.add_argument("--fast-webhook-retries", action="store_true",
+                   help="retry failed webhook deliveries after short delays instead of the real schedule")
+    p.add_argument("--require-https-webhooks", action="store_true", help="refuse webhook URLs that are not https")
+    p.add_argument("--msn", default=defaults.demo_msn, help="MSN of the demo sales unit")
+    p.add_argument("--currency", default=defaults.demo_currency, choices=("DKK", "EUR", "NOK"),
+                   help="currency of the demo sales unit")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return p
+
+
+def settings_from(args) -> EPaymentEmulatorSettings:
+    settings = EPaymentEmulatorSettings(
+        token_expires_in_s=args.token_expires_in, payment_expiry_s=args.payment_expiry,
+        webhook_timeout_s=args.webhook_timeout, webhook_require_https=args.require_https_webhooks,
+        public_base_url=args.public_url.rstrip("/") if args.public_url else None,
+        demo_msn=args.msn, demo_currency=args.currency,
+    )
+    if args.fast_webhook_retries:
+        settings.webhook_retry_delays_s = (0.5, 1.0, 2.0, 5.0)
+        settings.webhook_max_attempts = 10
+    return settings
+
+
+def main(argv=None, stop_event=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.host not in LOOPBACK:
+        print(f"WARNING: listening on {args.host}, not only on loopback: anyone who can reach this machine "
+              "can use the emulator.", file=sys.stderr)
+    try:
+        emu = EPaymentEmulator(settings_from(args)).start(args.host, args.port)
+    except OSError as error:
+        print(f"The emulator cannot listen on {args.host}:{args.port}: {error.strerror or error}. "
+              "Is another program using the port? Choose another one with --port (0: any free port).",
+              file=sys.stderr)
+        return 1
+    except Exception as error:  # e.g. a malformed --msn
+        print(f"The emulator cannot start: {error}", file=sys.stderr)
+        return 1
+    demo = emu.demo
+    lines = [
+        "Vipps MobilePay ePayment emulator",
+        f"  base URL              {emu.base_url}   (as https://apitest.vipps.no)",
+        f"  token endpoint        {emu.base_url}/accesstoken/get",
+        f"  client_id             {demo.client_id}",
+        f"  client_secret         {demo.client_secret}",
+        f"  subscription key      {demo.subscription_key}",
+        f"  MSN                   {demo.msn}   ({demo.merchant_name}, {demo.currency})",
+        f"  phone page            {emu.phone_url}",
+        f"  test controls         {emu.base_url}/emulator/...   (state: {emu.base_url}/emulator/state)",
+        "  demo customers:",
+    ]
+    for customer in demo.customers:
+        lines.append(f"    {customer.phone_number:<14} {customer.name} ({customer.age})  personal QR "
+                     f"{customer.personal_qr}")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+    stop_event = stop_event or threading.Event()
+    try:
+        while not stop_event.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""The public face of the emulator: state, WSGI app, HTTP server, webhook deliverer and test controls."""
+
+import threading
+
+from . import checkins, payments
+from .app import EPaymentApp
+from .clock import EmulatorClock
+from .delivery import Deliverer
+from .faults import EPaymentFaults
+from .problems import ControlError
+from .server import BackgroundServer
+from .settings import EPaymentEmulatorSettings
+from .state import EPaymentState
+from .tokens import AccessTokens
+
+
+class EPaymentEmulator:
+    """An in-memory Vipps MobilePay ePayment service (+ Access Token, Webhooks and QR APIs).
+
+    >>> emu = EPaymentEmulator(EPaymentEmulatorSettings.for_tests()).start("127.0.0.1", 0)
+    >>> emu.base_url                     # doctest: +SKIP
+    'http://127.0.0.1:54321'
+    >>> emu.stop()
+    """
+
+    def __init__(self, settings: EPaymentEmulatorSettings = None):
+        self._initial_settings = (settings or EPaymentEmulatorSettings()).copy()
+        self.settings = self._initial_settings.copy()
+        self.clock = EmulatorClock()
+        self.tokens = AccessTokens(self.clock)
+        self.faults = EPaymentFaults()
+        self.deliverer = Deliverer(self.settings, self.clock)
+        self.state = EPaymentState(self.settings, self.clock)
+        self.state.deliverer = self.deliverer
+        self._log_lock = threading.Lock()
+        self.requests_log = []
+        self.demo = self.state.seed()
+        self.wsgi_app = EPaymentApp(self)
+        self._server = None
+        self._sweeper = None
+        self._stopping = threading.Event()
+        self.clock.on_advance(self.sweep)
+
+    # ------------------------------------------------------------------ serving
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "EPaymentEmulator":
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running at " + self.base_url)
+        self._server = BackgroundServer(self.wsgi_app, host, port)
+        self.deliverer.start()
+        self._stopping.clear()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="epayment-emulator-sweeper", daemon=True)
+        self._sweeper.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=5)
+            self._sweeper = None
+        self.deliverer.stop()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return self._server.base_url
+
+    @property
+    def public_url(self) -> str:
+        """The base of the links the emulator hands out (``public_base_url``, else ``base_url``)."""
+        return self.settings.public_base_url or self.base_url
+
+    @property
+    def phone_url(self) -> str:
+        return self.public_url + "/phone"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self):
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def _sweep_loop(self):
+        while not self._stopping.wait(max(0.01, float(self.settings.sweep_interval_s))):
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Apply what fell due now (payments expire and their EXPIRED webhook is queued)."""
+        with self.state.transaction():
+            pass
+
+    # ------------------------------------------------------------------ state
+
+    def reset(self) -> None:
+        """Forget payments, webhooks, callback QRs, check-ins, faults, deliveries and logs; the clock and the
+        settings are as at construction. The demo credentials stay the same (and so do valid tokens of the
+        demo sales unit: tokens are signed, not stored)."""
+        with self.state.lock:
+            self.settings.assign(self._initial_settings)
+            self.clock.reset()
+            self.faults.clear()
+            self.deliverer.reset()
+            with self._log_lock:
+                self.requests_log.clear()
+            self.demo = self.state.seed()
+
+    def add_sales_unit(self, msn, currency="DKK", name=None, push_message_allowed=True,
+                       partial_capture_allowed=True):
+        """Another sales unit with its own keys (forgotten by ``reset()``); returns its SalesUnitKeys."""
+        return self.state.add_sales_unit(msn, currency, name, push_message_allowed=push_message_allowed,
+                                         partial_capture_allowed=partial_capture_allowed).keys()
+
+    def sales_unit(self, msn=None):
+        """The live SalesUnit record (tests may switch ``push_message_allowed``, ``partial_capture_allowed``)."""
+        unit = self.state.sales_units.get(msn or self.demo.msn)
+        if unit is None:
+            raise ControlError(f"no sales unit {msn}")
+        return unit
+
+    def add_customer(self, phone_number, name="Test Customer", age=30, country="DK"):
+        """Another app user (forgotten by ``reset()``); returns the Customer (with ``personal_qr``)."""
+        return self.state.add_customer(phone_number, name, age, country)
+
+    # ------------------------------------------------------------------ the customer's app
+
+    def _payment_action(self, action, reference, msn, *args):
+        with self.state.transaction() as now:
+            payment = self.state.find_payment(reference, msn)
+            payments.control(action, self.state, payment, *args, now)
+            return payment.snapshot()
+
+    def approve(self, reference, phone_number=None, msn=None) -> dict:
+        """The customer approves in the app: AUTHORIZED. ControlError when not possible (not CREATED, sent to
+        another customer, unknown customer, under ``minimumUserAge``)."""
+        return self._payment_action(payments.approve, reference, msn, phone_number)
+
+    def reject(self, reference, msn=None) -> dict:
+        """The customer cancels in the app: ABORTED."""
+        return self._payment_action(payments.reject, reference, msn)
+
+    def expire(self, reference, msn=None) -> dict:
+        """EXPIRED now, as if the 10 minutes had passed."""
+        return self._payment_action(payments.expire, reference, msn)
+
+    def set_processing(self, reference, processing=True, msn=None) -> dict:
+        """The customer is approving right now (3-D Secure...): a cancel meanwhile is refused with 6250."""
+        with self.state.transaction():
+            payment = self.state.find_payment(reference, msn)
+            if processing and payment.state != "CREATED":
+                raise ControlError(f"payment {reference} is {payment.state}: nobody is approving it")
+            payment.processing = bool(processing)
+            return payment.snapshot()
+
+    def scan_callback_qr(self, merchant_qr_id, phone_number=None, msn=None) -> str:
+        """A customer scans the sticker: ``user.checked-in.v1`` goes to the MSN's registration (signed, in the
+        background); returns the customerToken. ControlError without such a registration (the app shows an
+        error, API.md 11.1), for an unknown sticker or an unknown customer."""
+        with self.state.transaction() as now:
+            qr_code = self.state.callback_qr_by_id(merchant_qr_id, msn)
+            return checkins.scan(self.state, qr_code, phone_number, now).customer_token
+
+    # ------------------------------------------------------------------ looking inside
+
+    def payment(self, reference, msn=None) -> dict:
+        with self.state.transaction():
+            return self.state.find_payment(reference, msn).snapshot()
+
+    @property
+    def deliveries(self) -> list:
+        """One dict per delivery attempt: event, url, status (None: no answer), attempt, body,
+        registration_id, at, error, delivery_id, duplicate, headers."""
+        return self.deliverer.records
+
+    def wait_for_deliveries(self, count, timeout=5) -> list:
+        """Block until at least ``count`` successful (2xx) deliveries were made; returns those (TimeoutError)."""
+        return self.deliverer.wait_for(count, timeout)
+
+    def redeliver(self, index=-1) -> dict:
+        """Send the recorded delivery ``index`` again (a duplicate, as the real service sometimes does)."""
+        return self.deliverer.redeliver(index)
+
+    def log_request(self, method, path, status):
+        with self._log_lock:
+            self.requests_log.append((method, path, status))
+
+    def dump_state(self) -> dict:
+        with self.state.transaction() as now:
+            s = self.state
+            return {
+                "now": now.isoformat(),
+                "clockOffsetSeconds": self.clock.offset_seconds,
+                "salesUnits": [{"msn": u.msn, "name": u.name, "currency": u.currency, "clientId": u.client_id,
+                                "pushMessageAllowed": u.push_message_allowed,
+                                "partialCaptureAllowed": u.partial_capture_allowed} for u in s.sales_units.values()],
+                "payments": [p.snapshot() for p in s.payments.values()],
+                "webhooks": [dict(r.to_json(), msn=r.msn) for r in s.registrations.values()],
+                "callbackQrs": [{"msn": q.msn, "merchantQrId": q.merchant_qr_id,
+                                 "locationDescription": q.location_description, "category": q.category,
+                                 "beacon": q.beacon, "qrContent": q.qr_content(self.public_url if self.running
+                                                                              else "")}
+                                for q in s.callback_qrs.values()],
+                "checkins": [{"customerToken": c.customer_token, "msn": c.msn, "merchantQrId": c.merchant_qr_id,
+                              "customer": c.customer, "initiatedAt": c.initiated_at.isoformat()}
+                             for c in s.checkins.values()],
+                "pendingDeliveries": self.deliverer.pending(),
+                "faults": self.faults.to_json(),
+            }

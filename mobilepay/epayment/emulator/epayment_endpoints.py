@@ -1,0 +1,184 @@
+"""HTTP endpoints of the ePayment API (API.md 7), ``/epayment/v1/...`` exactly as on api.vipps.no.
+
+| operation | path | Idempotency-Key | success |
+|---|---|---|---|
+| create | POST /epayment/v1/payments | required | 201 CreatePaymentResponse |
+| get | GET /epayment/v1/payments/{reference} | | 200 GetPaymentResponse |
+| events | GET /epayment/v1/payments/{reference}/events | | 200 [PaymentEvent] |
+| capture | POST .../{reference}/capture | required | 200 ModificationResponse |
+| cancel | POST .../{reference}/cancel | required (setting) | 200 ModificationResponse |
+| refund | POST .../{reference}/refund | required | 200 ModificationResponse |
+| force approve | POST /epayment/v1/test/payments/{reference}/approve | | 200, no body |
+
+ModificationResponse is sent as ``application/json`` (the spec labels it ``application/problem+json``,
+a quirk API.md 7.4 notes).
+"""
+
+import json
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
+
+from . import payments, validation
+from .auth import check_system_headers
+from .idempotency import MAX_KEY_LENGTH, REPLAY_HEADER, fingerprint
+from .problems import ApiError, coded, invalid
+from .responses import empty_response, json_response
+
+BASE = "/epayment/v1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _idempotency_key(call, required=True):
+    key = call.request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None or not key.strip():
+        if required:
+            raise invalid(IDEMPOTENCY_HEADER, "The header is required.")
+        return None
+    if len(key) > MAX_KEY_LENGTH:
+        raise invalid(IDEMPOTENCY_HEADER, f"The header can be at most {MAX_KEY_LENGTH} characters long.")
+    return key
+
+
+def _idempotent(call, unit, operation, target, produce, required=True):
+    """Run ``produce(now, key)`` once per key; replay its answer for identical retries (idempotency.py)."""
+    key = _idempotency_key(call, required)
+    state = call.state
+    if key is None:
+        with state.transaction() as now:
+            return produce(now, None)
+    print_ = fingerprint(call.request.get_data())
+    with state.transaction() as now:
+        stored = state.idempotency.lookup(unit.msn, key, operation, target, print_)
+        if stored is not None:
+            response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+            response.headers[REPLAY_HEADER] = "true"
+            return response
+        try:
+            response = produce(now, key)
+        except ApiError as error:
+            response = call.render(error)
+        state.idempotency.remember(unit.msn, key, operation, target, print_, response.status_code,
+                                   response.get_data(), response.content_type,
+                                   state.settings.idempotency_remember_rejections)
+        return response
+
+
+def _path_reference(reference):
+    return validation.reference(reference, where="reference")
+
+
+def create_payment(call):
+    unit = call.unit()
+    check_system_headers(call)
+    try:
+        guess = json.loads(call.request.get_data() or b"null")
+    except (ValueError, RecursionError):
+        guess = None
+    target = guess.get("reference") if isinstance(guess, dict) and isinstance(guess.get("reference"), str) else None
+
+    def produce(now, key):
+        request = validation.create_request(call.json_body(), now)
+        payment = payments.create(call.state, unit, request, key, now, call.base_url)
+        body = {"reference": payment.reference}
+        if payment.redirect_url:
+            body = {"redirectUrl": payment.redirect_url, "reference": payment.reference}
+        return json_response(body, status=201)
+
+    return _idempotent(call, unit, "create", target, produce)
+
+
+def get_payment(call, reference):
+    unit = call.unit()
+    reference = _path_reference(reference)
+    with call.state.transaction():
+        return json_response(payments.payment_json(call.state.own_payment(unit.msn, reference)))
+
+
+def get_events(call, reference):
+    unit = call.unit()
+    reference = _path_reference(reference)
+    with call.state.transaction():
+        return json_response(payments.events_json(call.state.own_payment(unit.msn, reference)))
+
+
+def capture(call, reference):
+    unit = call.unit()
+    check_system_headers(call)
+    reference = _path_reference(reference)
+
+    def produce(now, key):
+        value, currency = validation.modification(call.json_body())
+        payment = call.state.own_payment(unit.msn, reference)
+        event = payments.capture(call.state, unit, payment, value, currency, key, now)
+        return json_response(payments.modification_json(call.state, payment, event))
+
+    return _idempotent(call, unit, "capture", reference, produce)
+
+
+def cancel(call, reference):
+    unit = call.unit()
+    check_system_headers(call)
+    reference = _path_reference(reference)
+
+    def produce(now, key):
+        transaction_only = validation.cancel_request(call.json_body(required=False))
+        payment = call.state.own_payment(unit.msn, reference)
+        event = payments.cancel(call.state, payment, transaction_only, key, now)
+        return json_response(payments.modification_json(call.state, payment, event))
+
+    return _idempotent(call, unit, "cancel", reference, produce,
+                       required=call.settings.cancel_requires_idempotency_key)
+
+
+def refund(call, reference):
+    unit = call.unit()
+    check_system_headers(call)
+    reference = _path_reference(reference)
+
+    def produce(now, key):
+        value, currency = validation.modification(call.json_body())
+        payment = call.state.own_payment(unit.msn, reference)
+        event = payments.refund(call.state, payment, value, currency, key, now)
+        return json_response(payments.modification_json(call.state, payment, event))
+
+    return _idempotent(call, unit, "refund", reference, produce)
+
+
+def force_approve(call, reference):
+    """Test environment only (API.md 7.7): approve as the given customer, or with the token of the
+    create answer's redirectUrl. Refusals: 10010 "Approve failed" (a payment that is not CREATED, a
+    customer other than the one it was sent to, an unknown customer, under minimumUserAge, a wrong
+    token). [Unconfirmed] the emulator does not require a first manual approval per test user."""
+    unit = call.unit()
+    reference = _path_reference(reference)
+    kind, first, second = validation.force_approve_request(call.json_body())
+    with call.state.transaction() as now:
+        payment = call.state.own_payment(unit.msn, reference)
+        phone_number = None
+        if kind == "token":
+            if first != payment.token:
+                raise coded("10010", "The token does not belong to this payment")
+        else:
+            try:
+                customer, _ = payments.resolve_customer(call.state, unit, first, second, now)
+            except ApiError as error:
+                raise coded("10010", f"Approve failed: {error.detail}") from None
+            phone_number = customer.phone_number
+        try:
+            payments.approve(call.state, payment, phone_number, now)
+        except payments.Refusal as refusal:
+            raise coded("10010", f"Approve failed: {refusal}") from None
+    return empty_response(200)
+
+
+def rules():
+    return [
+        Rule(BASE + "/payments", methods=["POST"], endpoint=create_payment),
+        Rule(BASE + "/payments/<reference>", methods=["GET"], endpoint=get_payment),
+        Rule(BASE + "/payments/<reference>/events", methods=["GET"], endpoint=get_events),
+        Rule(BASE + "/payments/<reference>/capture", methods=["POST"], endpoint=capture),
+        Rule(BASE + "/payments/<reference>/cancel", methods=["POST"], endpoint=cancel),
+        Rule(BASE + "/payments/<reference>/refund", methods=["POST"], endpoint=refund),
+        Rule(BASE + "/test/payments/<reference>/approve", methods=["POST"], endpoint=force_approve),
+    ]
