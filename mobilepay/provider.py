@@ -205,6 +205,8 @@ class PaymentProvider(ABC):
     refunds_are_final = False  # True: a started refund is paid out at once, no capture step
     merchant_chooses_reference = False  # True: PaymentRequest.reference is the payment id
     one_payment_per_pos = True  # the backend itself refuses a second active payment on a PoS (v10 1301)
+    payments_need_pos = True  # every payment runs on a registered PoS (v10); else only the sticker flow needs one
+    has_store_lookup = True  # resolve_store finds the merchant's store (v10); else the keys choose it
 
     def create_payment(self, request):
         """Start a payment (a ``StartedPayment``). The default serves backends that only know

@@ -80,9 +80,10 @@ def msisdn(text, currency=None):
         digits = digits[1:]
     elif digits.startswith("00"):
         digits = digits[2:]
-    elif currency in _COUNTRY_CODES and len(digits) <= 10:
-        local = digits[1:] if currency == "EUR" and digits.startswith("0") else digits
-        digits = _COUNTRY_CODES[currency] + local
+    elif currency in ("DKK", "NOK") and len(digits) == 8:
+        digits = _COUNTRY_CODES[currency] + digits  # a local Danish or Norwegian number
+    elif currency == "EUR" and digits.startswith("0") and 7 <= len(digits) <= 11:
+        digits = _COUNTRY_CODES[currency] + digits[1:]  # a local Finnish number (040 123 4567)
     if not re.fullmatch(r"\d{10,15}", digits):
         raise MobilePayValidationError("The phone number must be a mobile number with its country code, "
                                        "e.g. +45 12 34 56 78.")
@@ -149,6 +150,8 @@ class EPaymentProvider(PaymentProvider):
     refunds_are_final = True
     merchant_chooses_reference = True
     one_payment_per_pos = False
+    payments_need_pos = False
+    has_store_lookup = False
 
     def __init__(self, config, session=None, poll_delay_ms=DEFAULT_POLL_DELAY_MS):
         self.config = config
@@ -220,12 +223,7 @@ class EPaymentProvider(PaymentProvider):
             pass
 
     def read_notification(self, raw_body, headers, secrets_by_url):
-        event = parse_delivery(raw_body, headers, secrets_by_url)
-        if isinstance(event, CheckedInEvent):
-            return CheckinNotice(pos_id=event.merchant_qr_id, customer_token=event.customer_token,
-                                 checked_in_at=event.initiated_at, merchant_id=event.msn)
-        return PaymentNotice(payment_id=event.reference, event=event.name.value, success=event.success,
-                             idempotency_key=event.idempotency_key)
+        return notice_from_delivery(raw_body, headers, secrets_by_url)
 
     # ------------------------------------------------------------------ payments
 
@@ -381,6 +379,16 @@ class EPaymentProvider(PaymentProvider):
 
     def cancel_refund(self, refund_id):
         raise MobilePayValidationError("An ePayment refund is final when it is made; it cannot be cancelled.")
+
+
+def notice_from_delivery(raw_body, headers, secrets_by_url):
+    """A ``PaymentNotice`` or ``CheckinNotice`` from a signed delivery (``WebhookRejected`` otherwise)."""
+    event = parse_delivery(raw_body, headers, secrets_by_url)
+    if isinstance(event, CheckedInEvent):
+        return CheckinNotice(pos_id=event.merchant_qr_id, customer_token=event.customer_token,
+                             checked_in_at=event.initiated_at, merchant_id=event.msn)
+    return PaymentNotice(payment_id=event.reference, event=event.name.value, success=event.success,
+                         idempotency_key=event.idempotency_key)
 
 
 def _quantity(value):

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs pos_mobilepay's main job.
 #
-#  - Without Odoo: starts the MobilePay v10 emulator, walks one payment through it in the
-#    terminal (register a PoS, show the QR, pay, capture, refund), then keeps the emulator
-#    and its customer-phone page running until Ctrl-C.
+#  - Without Odoo: starts the MobilePay v10 emulator and the Vipps MobilePay ePayment
+#    emulator, walks one payment through each in the terminal (v10: register a PoS, show the
+#    QR, pay, capture, refund; ePayment: a one-time QR payment, capture, refund), then keeps
+#    both emulators and their customer-phone pages running until Ctrl-C.
 #  - With an Odoo 18 installation ($ODOO_BIN, or odoo / odoo-bin on PATH): also creates the
 #    database pos_mobilepay_demo with the addon and its demo data (a MobilePay payment method
 #    in demo mode on the demo shop) on first use, and serves Odoo at http://127.0.0.1:8069.
 #
-# Environment: EMULATOR_PORT (8765), ODOO_PORT (8069), ODOO_DB (pos_mobilepay_demo),
+# Environment: EMULATOR_PORT (8765), EPAYMENT_EMULATOR_PORT (8766), ODOO_PORT (8069), ODOO_DB (pos_mobilepay_demo),
 # ODOO_DB_ARGS (extra database options).
 set -euo pipefail
 
@@ -56,15 +57,52 @@ if [ -z "$started" ]; then
   exit 1
 fi
 
+start_epayment_emulator() {
+  epayment_port=${EPAYMENT_EMULATOR_PORT:-8766}
+  if ! port_is_free "$epayment_port"; then
+    if [ -n "${EPAYMENT_EMULATOR_PORT:-}" ]; then
+      echo "Port $epayment_port (EPAYMENT_EMULATOR_PORT) is taken by another program: set it to a free port." >&2
+      exit 1
+    fi
+    epayment_port=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    echo "Port 8766 is taken by another program: the ePayment emulator uses port $epayment_port instead."
+  fi
+  epayment_url="http://127.0.0.1:$epayment_port"
+  .venv/bin/python -m mobilepay.epayment.emulator --port "$epayment_port" > /dev/null &
+  epayment_pid=$!
+  trap 'kill "$emulator_pid" "$epayment_pid" 2>/dev/null || true' EXIT INT TERM
+  for _ in $(seq 100); do
+    if ! kill -0 "$epayment_pid" 2>/dev/null; then
+      echo "The ePayment emulator did not start." >&2
+      exit 1
+    fi
+    if .venv/bin/python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+        "$epayment_url/phone" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "The ePayment emulator started but does not answer at $epayment_url after 20 s." >&2
+  exit 1
+}
+
 odoo_bin=${ODOO_BIN:-$(command -v odoo || command -v odoo-bin || true)}
 if [ -z "$odoo_bin" ] || ! "$odoo_bin" --version 2>/dev/null | grep -q " 18.0"; then
   echo
-  echo "No Odoo 18 found: running the core demo against the emulator."
-  .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto
+  echo "No Odoo 18 found: running the core demo against the emulators."
   echo
-  echo "The emulator keeps running at $emulator_url (customer phone page: $emulator_url/phone)."
-  echo "Take a payment yourself and play the customer on the phone page:"
+  echo "== MobilePay PoS API v10 (retired 2024), on its emulator =="
+  .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto
+  start_epayment_emulator
+  echo
+  echo "== Vipps MobilePay ePayment API (the live successor), on its emulator =="
+  .venv/bin/python -m mobilepay.epayment.walkthrough --emulator "$epayment_url" --auto
+  echo
+  echo "The v10 emulator keeps running at $emulator_url (customer phone page: $emulator_url/phone),"
+  echo "the ePayment emulator at $epayment_url (customer phone page: $epayment_url/phone)."
+  echo "Take a payment yourself and play the customer on a phone page:"
   echo "  .venv/bin/python -m mobilepay.walkthrough --emulator $emulator_url"
+  echo "  .venv/bin/python -m mobilepay.epayment.walkthrough --emulator $epayment_url"
   echo "Press Ctrl-C to stop."
   wait "$emulator_pid"
   exit 0

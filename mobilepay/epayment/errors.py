@@ -44,6 +44,7 @@ NOT_AUTHORIZED_YET = "6080"
 REFERENCE_NOT_FOUND = "5090"
 REFERENCE_EXISTS = "4150"
 NOT_ENOUGH_REFUNDABLE = "6150"
+REFUND_PERIOD_EXPIRED = "6220"
 # Refusals that mean "not now" rather than "never" (API.md 6.5): repeat with the same key.
 TRY_AGAIN_LATER = frozenset({"6160", "6250", "6260", "6280"})
 TRY_AGAIN_STATUSES = frozenset({423, 429})

@@ -14,7 +14,11 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 class WebhookRejected(ValueError):
-    """The delivery is not genuine or not readable; answer 4xx, never 500."""
+    """The delivery is not genuine (``unauthenticated``) or not readable; answer 4xx, never 500."""
+
+    def __init__(self, message, unauthenticated=False):
+        super().__init__(message)
+        self.unauthenticated = unauthenticated
 
 
 def parse_delivery(raw_body, headers, secrets_by_url, now=None):
@@ -32,7 +36,7 @@ def parse_delivery(raw_body, headers, secrets_by_url, now=None):
         except SignatureError as exc:
             last = exc
     else:
-        raise WebhookRejected(str(last or "no webhook registration is stored"))
+        raise WebhookRejected(str(last or "no webhook registration is stored"), unauthenticated=True)
     return parse_payload(raw_body)
 
 

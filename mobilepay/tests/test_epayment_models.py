@@ -84,7 +84,8 @@ def test_problem_codes_and_fields():
 @pytest.mark.parametrize(
     "typed, currency, expected",
     [("+45 12 34 56 78", None, "4512345678"), ("12345678", "DKK", "4512345678"), ("0045 12345678", None,
-     "4512345678"), ("040 123 4567", "EUR", "358401234567"), ("91234567", "NOK", "4791234567")],
+     "4512345678"), ("040 123 4567", "EUR", "358401234567"), ("91234567", "NOK", "4791234567"),
+     ("4512345678", "DKK", "4512345678"), ("358401234567", "EUR", "358401234567")],
 )
 def test_phone_numbers_as_typed_at_the_till(typed, currency, expected):
     assert msisdn(typed, currency) == expected
