@@ -1,9 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "POS MobilePay",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Point of Sale",
-    "summary": "Take MobilePay payments and refunds in the Point of Sale (PoS API v10, with a built-in emulator)",
+    "summary": "Vipps MobilePay payments and refunds in the Point of Sale (ePayment; PoS API v10), with emulators",
     "author": "pos_mobilepay contributors",
     "website": "https://github.com/pos-mobilepay/pos_mobilepay",
     "license": "LGPL-3",

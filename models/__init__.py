@@ -10,6 +10,7 @@ from . import (
     pos_order,
     pos_payment,
     pos_payment_method,
+    pos_payment_method_epayment,
     pos_payment_method_pos_api,
     pos_session,
 )

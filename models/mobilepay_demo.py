@@ -1,9 +1,11 @@
-"""Demo mode: the built-in MobilePay emulator as the payment service.
+"""Demo mode: the built-in emulators as the payment service.
 
-With ``environment = demo`` the payment method talks to the emulator of the retired
+With ``environment = demo`` a v10 payment method talks to the emulator of the retired
 PoS API v10 (``mobilepay/emulator``) with the emulator's demo integrator, whatever
-credentials the form holds. Its URL is the system parameter
-``pos_mobilepay.emulator_url`` (default ``http://127.0.0.1:8765``).
+credentials the form holds; its URL is the system parameter ``pos_mobilepay.emulator_url``
+(default ``http://127.0.0.1:8765``). An ePayment method in demo mode talks to the ePayment
+emulator (``mobilepay/epayment/emulator``) with its demo sales unit, at
+``pos_mobilepay.epayment_emulator_url`` (default ``http://127.0.0.1:8766``).
 
 When nothing answers at a loopback URL, the emulator is started once as a detached
 process (``python -m mobilepay.emulator --host 127.0.0.1 --port <port>``, run from the
@@ -29,6 +31,7 @@ import time
 from urllib.parse import urlsplit
 
 from ..mobilepay.emulator import settings as emulator_settings
+from ..mobilepay.epayment.emulator import settings as epayment_settings
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +44,16 @@ DEMO_CLIENT_SECRET = emulator_settings.DEMO_CLIENT_SECRET
 DEMO_MERCHANT_VAT = emulator_settings.DEMO_MERCHANT_VAT
 DEMO_MERCHANT_BRAND_ID = emulator_settings.DEMO_MERCHANT_BRAND_ID
 DEMO_MERCHANT_LOCATION_ID = emulator_settings.DEMO_MERCHANT_LOCATION_ID
+
+EPAYMENT_URL_PARAMETER = "pos_mobilepay.epayment_emulator_url"
+DEFAULT_EPAYMENT_URL = "http://127.0.0.1:8766"
+V10_PROGRAM = "mobilepay.emulator"
+EPAYMENT_PROGRAM = "mobilepay.epayment.emulator"
+# The demo sales unit of the ePayment emulator (public demo values).
+EPAYMENT_CLIENT_ID = epayment_settings.DEMO_CLIENT_ID
+EPAYMENT_CLIENT_SECRET = epayment_settings.DEMO_CLIENT_SECRET
+EPAYMENT_SUBSCRIPTION_KEY = epayment_settings.DEMO_SUBSCRIPTION_KEY
+EPAYMENT_MSN = epayment_settings.DEMO_MSN
 
 ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -89,9 +102,13 @@ def log_path(port):
     return os.path.join(tempfile.gettempdir(), f"pos_mobilepay_emulator_{port}.log")
 
 
-def start_detached(port, host="127.0.0.1"):
-    """Start the emulator as a process of its own (it outlives this worker); returns the Popen."""
-    command = [sys.executable, "-m", "mobilepay.emulator", "--host", host, "--port", str(port)]
+def start_detached(port, host="127.0.0.1", program=V10_PROGRAM):
+    """Start an emulator as a process of its own (it outlives this worker); returns the Popen."""
+    if program not in (V10_PROGRAM, EPAYMENT_PROGRAM):
+        raise EmulatorUnavailable(f"no emulator is called {program!r}")
+    command = [sys.executable, "-m", program, "--host", host, "--port", str(port)]
+    if program == EPAYMENT_PROGRAM:
+        command.append("--fast-webhook-retries")
     with open(log_path(port), "ab") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
             command,
@@ -103,12 +120,12 @@ def start_detached(port, host="127.0.0.1"):
             close_fds=True,
         )
     _logger.info(
-        "MobilePay demo: started the emulator on %s:%s (pid %s, log %s)", host, port, process.pid, log_path(port)
+        "MobilePay demo: started %s on %s:%s (pid %s, log %s)", program, host, port, process.pid, log_path(port)
     )
     return process
 
 
-def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S):
+def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S, program=V10_PROGRAM):
     """Make sure the demo emulator answers at ``url``; start it when it is a free loopback port.
 
     Returns the Popen of a process started by this call, else None. Raises
@@ -128,7 +145,7 @@ def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S):
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # one starter per port on this machine
         try:
             if not is_listening(url):
-                process = start_detached(port, host="::1" if host == "::1" else "127.0.0.1")
+                process = start_detached(port, host="::1" if host == "::1" else "127.0.0.1", program=program)
                 if not _wait_until_listening(url, timeout):
                     raise EmulatorUnavailable(
                         f"the MobilePay emulator was started but does not answer at {url} (see {log_path(port)})"

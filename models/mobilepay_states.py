@@ -64,4 +64,5 @@ UNSTARTED_STATES = frozenset({NEW, UNKNOWN})
 # Refunds that count against what is left to refund on a payment (API.md 11.7).
 REFUND_COUNTING_STATES = frozenset({NEW, UNKNOWN, PENDING, RESERVED, CAPTURED})
 
-SUPPORTED_CURRENCIES = ("DKK", "EUR")
+SUPPORTED_CURRENCIES = ("DKK", "EUR")  # PoS API v10
+EPAYMENT_CURRENCIES = ("DKK", "EUR", "NOK")  # the sales unit's market decides which one (API.md 6.1)

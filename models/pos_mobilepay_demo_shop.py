@@ -1,6 +1,7 @@
 from odoo import Command, api, models
 
-DEMO_SHOP_NAME = "MobilePay Shop (DKK)"
+DEMO_SHOP_NAME = "MobilePay Shop (DKK)"  # PoS API v10 on its emulator
+EPAYMENT_DEMO_SHOP_NAME = "Vipps MobilePay Shop (DKK)"  # ePayment on its emulator
 
 
 class PosConfig(models.Model):
@@ -8,10 +9,11 @@ class PosConfig(models.Model):
 
     @api.model
     def _mobilepay_create_demo_shop(self):
-        """Demo data: a Danish-kroner register that takes MobilePay in demo mode (the emulator).
+        """Demo data: two Danish-kroner registers taking MobilePay in demo mode, one on the PoS API v10
+        emulator, one on the Vipps MobilePay ePayment emulator (one-time QR on screen).
 
-        MobilePay takes DKK and EUR only, so the register gets its own DKK journals and
-        pricelist in the demo company. Nothing is created twice.
+        MobilePay takes DKK and EUR, so the registers get their own DKK journals and pricelist
+        in the demo company. Nothing is created twice.
         """
         company = self.env.ref("base.main_company")
         if self.search_count([("name", "=", DEMO_SHOP_NAME), ("company_id", "=", company.id)]):
@@ -39,18 +41,39 @@ class PosConfig(models.Model):
                 "journal_id": bank.id,
                 "company_id": company.id,
                 "use_payment_terminal": "mobilepay",
+                "mobilepay_api": "v10",
                 "mobilepay_environment": "demo",
             }
         )
-        return self.create(
+        vipps = Method.create(
             {
-                "name": DEMO_SHOP_NAME,
+                "name": "Vipps MobilePay",
+                "journal_id": journal("Vipps MobilePay", "bank", "MPSHV").id,
                 "company_id": company.id,
-                "journal_id": sale.id,
-                "invoice_journal_id": invoices.id,
-                "use_pricelist": True,
-                "pricelist_id": pricelist.id,
-                "available_pricelist_ids": [Command.set(pricelist.ids)],
-                "payment_method_ids": [Command.set([cash_method.id, mobilepay.id])],
+                "use_payment_terminal": "mobilepay",
+                "mobilepay_api": "epayment",
+                "vipps_environment": "demo",
+                "vipps_flow": "qr_on_screen",
             }
         )
+        cash_epayment = Method.create(
+            {"name": "Cash (DKK, Vipps MobilePay Shop)", "journal_id": journal("Vipps Shop Cash", "cash", "MPSVC").id,
+             "company_id": company.id}
+        )
+
+        def shop(name, methods):
+            return self.create(
+                {
+                    "name": name,
+                    "company_id": company.id,
+                    "journal_id": sale.id,
+                    "invoice_journal_id": invoices.id,
+                    "use_pricelist": True,
+                    "pricelist_id": pricelist.id,
+                    "available_pricelist_ids": [Command.set(pricelist.ids)],
+                    "payment_method_ids": [Command.set(methods.ids)],
+                }
+            )
+
+        shop(EPAYMENT_DEMO_SHOP_NAME, cash_epayment | vipps)
+        return shop(DEMO_SHOP_NAME, cash_method | mobilepay)

@@ -14,7 +14,9 @@ from ..mobilepay import formats, qr
 from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.errors import MobilePayError, outcome_unknown
 from ..mobilepay.provider import PosSpec
+from ..mobilepay.provider_epayment import merchant_qr_id
 from . import mobilepay_demo
+from .mobilepay_flows import CHECKIN_TOKEN_LIFETIME_S
 from .mobilepay_states import FINAL_STATES
 from .pos_mobilepay_transaction import utcnow
 
@@ -84,6 +86,19 @@ class PosMobilepayRegistration(models.Model):
         copy=False,
         help="When MobilePay last notified that a customer checked in at this PoS.",
     )
+    qr_image_url = fields.Char(
+        string="Sticker Image",
+        readonly=True,
+        copy=False,
+        help="ePayment: the till's QR sticker as Vipps MobilePay made it (print it; fetched again at each sync).",
+    )
+    checkin_token = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="ePayment: the customer token of the last check-in on the sticker, until a payment uses it.",
+    )
+    checkin_at = fields.Datetime(string="Last Check-in", readonly=True, copy=False)
     idempotency_spec = fields.Char(readonly=True, copy=False)
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
@@ -207,13 +222,21 @@ class PosMobilepayRegistration(models.Model):
     def _mobilepay_spec(self, store_id):
         self.ensure_one()
         method = self.payment_method_id.sudo()
+        beacon_id = (self.fixed_beacon_id or "").strip() or None
+        migrate = False
+        if method.mobilepay_api == "epayment":
+            # The sticker keeps its id once printed. One printed for the v10 PoS keeps working too:
+            # registered with its beacon id (API.md 11.4).
+            beacon_id = beacon_id or self.beacon_id or None
+            migrate = bool(beacon_id) and beacon_id != merchant_qr_id(self.merchant_pos_id or "-")
         return PosSpec(
             merchant_pos_id=self.merchant_pos_id,
             name=formats.clean_text(self.name or "") or DEFAULT_POS_NAME,
             store_id=store_id,
-            beacon_id=(self.fixed_beacon_id or "").strip() or None,
+            beacon_id=beacon_id,
             supported_beacon_types=self._mobilepay_beacon_types(),
             callback_alias=(method.mobilepay_callback_alias or "").strip() or None,
+            migrate_v10_beacon=migrate,
         )
 
     @staticmethod
@@ -268,7 +291,7 @@ class PosMobilepayRegistration(models.Model):
         registration._mobilepay_claim_identity()
         method = registration.payment_method_id
         provider = provider or method._mobilepay_provider()
-        store_id = method._mobilepay_resolve_store(provider)
+        store_id = method._mobilepay_resolve_store(provider) if provider.has_store_lookup else ""
         spec = registration._mobilepay_spec(store_id)
         digest = registration._mobilepay_spec_digest(spec)
         if registration.idempotency_spec != digest or not registration.idempotency_key:
@@ -291,8 +314,9 @@ class PosMobilepayRegistration(models.Model):
             "pos_id": result.pos_id,
             "beacon_id": result.beacon_id,
             "qr_payload": result.qr_payload,
-            "store_id": store_id,
-            "environment": method.mobilepay_environment,
+            "qr_image_url": result.qr_image_url or False,
+            "store_id": store_id or False,
+            "environment": method._mobilepay_account_environment(),
             "last_sync": fields.Datetime.now(),
             "last_error": False,
         }
@@ -315,7 +339,7 @@ class PosMobilepayRegistration(models.Model):
     def _mobilepay_register_demo_callback(self):
         """Demo mode with a callback alias: tell the emulator where the check-in notification goes."""
         method = self.payment_method_id.sudo()
-        if not (method._mobilepay_is_demo() and method.mobilepay_callback_alias):
+        if not (method.mobilepay_api == "v10" and method._mobilepay_is_demo() and method.mobilepay_callback_alias):
             return
         url = self.get_base_url().rstrip("/") + "/pos_mobilepay/notification"
         try:
@@ -334,7 +358,10 @@ class PosMobilepayRegistration(models.Model):
         A MobilePay outage must never stop a session from opening: errors are logged and
         kept on the registration, unless ``raise_errors``.
         """
-        methods = config.sudo().payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
+        methods = config.sudo().payment_method_ids.filtered(
+            # ePayment needs nothing registered, except the till's sticker for the sticker flow.
+            lambda m: m.use_payment_terminal == "mobilepay" and (m.mobilepay_api == "v10" or m.vipps_flow == "sticker")
+        )
         for method in methods:
             try:
                 with self._mobilepay_own_cursor() as env:
@@ -527,6 +554,62 @@ class PosMobilepayRegistration(models.Model):
             _logger.info("MobilePay: check-in at PoS %s noted by a concurrent request", registration.pos_id)
         registration.invalidate_recordset(["checkin_notified_at"])
         self.env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
+        return True
+
+    # ------------------------------------------------------------------ ePayment check-ins (sticker)
+
+    def _mobilepay_take_checkin(self):
+        """The customer token of a check-in no payment used yet and still valid, taken (cleared); or None."""
+        self.ensure_one()
+        registration = self.sudo()
+        token, at = registration.checkin_token, registration.checkin_at
+        if not token or not at:
+            return None
+        registration.write({"checkin_token": False})
+        if (utcnow() - at).total_seconds() > CHECKIN_TOKEN_LIFETIME_S:
+            return None
+        return token
+
+    @api.model
+    def _mobilepay_on_vipps_checkin(self, method, notice):
+        """A verified ``user.checked-in.v1`` for one of ``method``'s stickers. Returns whether it is ours.
+
+        The newest payment of that register waiting for a check-in gets the customer token and is
+        sent at once; with none waiting, the token is kept for the next payment (the newest
+        check-in wins). Either way the register hears "customer checked in"."""
+        registration = self.sudo().search(
+            [("payment_method_id", "=", method.id), ("pos_id", "=", notice.pos_id), ("state", "=", "registered")],
+            limit=1,
+        )
+        if not registration:
+            return False
+        Transaction = self.env["pos.mobilepay.transaction"].sudo()
+        token = notice.customer_token
+        used = Transaction.search_count(
+            [("registration_id", "=", registration.id), ("kind", "=", "payment"), ("customer_input", "=", token)],
+            limit=1,
+        )
+        if used or registration.checkin_token == token:
+            return True  # the same check-in delivered again: it was handled the first time
+        waiting = Transaction.search(
+            [
+                ("registration_id", "=", registration.id),
+                ("kind", "=", "payment"),
+                ("awaiting_checkin", "=", True),
+                ("is_final", "=", False),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if waiting and waiting._mobilepay_lock(wait=False) and waiting.awaiting_checkin and not waiting.is_final:
+            waiting.write({"customer_input": token, "awaiting_checkin": False, "next_poll_at": utcnow()})
+            waiting._mobilepay_log(_("The customer scanned the sticker: sending the payment to their app."))
+            waiting._mobilepay_push()
+            Transaction._mobilepay_trigger_poller()
+        else:
+            registration.write({"checkin_token": token, "checkin_at": utcnow()})
+        config = registration.config_id
+        config._notify("MOBILEPAY_CHECKIN", {"config_id": config.id, "beacon_id": registration.beacon_id or False})
         return True
 
     def action_mobilepay_unregister(self):

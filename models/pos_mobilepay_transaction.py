@@ -8,6 +8,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from .mobilepay_flows import FLOW_SELECTION
 from .mobilepay_states import (
     CAPTURED,
     FAILED,
@@ -134,6 +135,35 @@ class PosMobilepayTransaction(models.Model):
     )
     error_count = fields.Integer(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
+    flow = fields.Selection(
+        selection=FLOW_SELECTION,
+        readonly=True,
+        default="qr_on_screen",
+        help="How the payment reached the customer (ePayment; v10 payments always use the register's QR).",
+    )
+    customer_input = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="What addressed the customer (phone number, scanned code or check-in token): the create call is "
+        "re-sent with exactly this body.",
+    )
+    awaiting_checkin = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Sticker flow: the create call waits until a customer scans the register's sticker.",
+    )
+    minimum_user_age = fields.Integer(
+        readonly=True, copy=False, help="ePayment: the customer must be at least this old (0: no limit)."
+    )
+    receipt_lines = fields.Json(
+        readonly=True,
+        copy=False,
+        help="ePayment: the order lines shown in the customer's app (only when this line pays the whole order).",
+    )
+    qr_url = fields.Char(
+        string="QR Image", readonly=True, copy=False, help="The one-time QR made for this payment (ePayment)."
+    )
     event_ids = fields.One2many("pos.mobilepay.transaction.event", "transaction_id", string="History")
 
     _sql_constraints = [
@@ -322,6 +352,9 @@ class PosMobilepayTransaction(models.Model):
             "transaction_id": transaction_id or False,
             "amount": self.amount,
             "currency": self.currency_id.name,
+            "flow": self.flow or "qr_on_screen",
+            "qr_url": self.qr_url or False,
+            "awaiting_checkin": bool(self.awaiting_checkin) and not self.is_final,
         }
 
     # ------------------------------------------------------------------ back office buttons

@@ -19,7 +19,8 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..mobilepay import formats
-from ..mobilepay.errors import CANNOT_CANCEL, MobilePayConflict, MobilePayError
+from ..mobilepay.epayment.errors import CAPTURED_CANNOT_CANCEL
+from ..mobilepay.errors import CANNOT_CANCEL, MobilePayApiError, MobilePayConflict, MobilePayError
 from ..mobilepay.polling import next_poll_at
 from .mobilepay_states import (
     BLOCKING_PAYMENT_STATES,
@@ -158,6 +159,8 @@ class PosMobilepayTransaction(models.Model):
         A row whose create call has no answer yet is re-sent with its stored key first.
         """
         if self.state in UNSTARTED_STATES:
+            if self.awaiting_checkin:
+                return  # nothing to send before the customer scans the sticker
             if self._mobilepay_is_due():
                 # Inside the caller's savepoint: no commits on the way (the caller commits).
                 self.with_context(mobilepay_own_cursor=False)._mobilepay_resend(provider)
@@ -190,7 +193,32 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_hears_checkins(self):
         """MobilePay notifies this database when a customer checks in at this payment's PoS (a callback alias)."""
         self.ensure_one()
-        return bool(self.payment_method_id.sudo().mobilepay_callback_alias)
+        method = self.payment_method_id.sudo()
+        return method.mobilepay_api == "v10" and bool(method.mobilepay_callback_alias)
+
+    @api.model
+    def _mobilepay_on_payment_notice(self, method, notice):
+        """A verified ePayment event of ``method``: its transaction is due now (the poller reads the payment
+        back; the event itself never moves money). Returns whether the payment is ours."""
+        domain = [("payment_method_id", "=", method.id), ("provider_payment_id", "=", notice.payment_id)]
+        if notice.event == "REFUNDED" and notice.idempotency_key:
+            domain += [("kind", "=", "refund"), ("idempotency_key", "=", notice.idempotency_key)]
+        else:
+            domain += [("kind", "=", "payment")]
+        transactions = self.sudo().search(domain + [("is_final", "=", False)])
+        if not transactions:
+            return bool(self.sudo().search_count(domain, limit=1))
+        now = utcnow()
+        # Only rows nobody holds: one being worked on is looked at by its worker anyway.
+        self.env.cr.execute(
+            "UPDATE pos_mobilepay_transaction SET next_poll_at = %s WHERE id IN %s AND awaiting_checkin IS NOT TRUE "
+            "AND state NOT IN ('new', 'unknown') AND (next_poll_at IS NULL OR next_poll_at > %s) "
+            "AND id IN (SELECT id FROM pos_mobilepay_transaction WHERE id IN %s FOR UPDATE SKIP LOCKED)",
+            (now, tuple(transactions.ids), now, tuple(transactions.ids)),
+        )
+        transactions.invalidate_recordset(["next_poll_at"])
+        self._mobilepay_trigger_poller()
+        return True
 
     # ------------------------------------------------------------------ errors
 
@@ -268,7 +296,7 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_capture_payment_at_provider(self, provider):
         amount = to_decimal(self.amount)
         self._mobilepay_settle(
-            lambda: provider.capture_payment(self.provider_payment_id, amount),
+            lambda: provider.capture_payment(self.provider_payment_id, amount, currency=self.currency_id.name),
             _("Capture"),
             CAPTURED,
             "Captured",
@@ -278,8 +306,8 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_cancel_payment_at_provider(self, provider):
         try:
             provider.cancel_payment(self.provider_payment_id)
-        except MobilePayConflict as error:
-            if error.code == CANNOT_CANCEL:
+        except MobilePayApiError as error:
+            if error.code in (CANNOT_CANCEL, CAPTURED_CANNOT_CANCEL):
                 # Final already (captured, cancelled by the customer...): the next poll tells which.
                 self._mobilepay_log(_("MobilePay cannot cancel the payment in its current state."))
                 self.sudo().write({"next_poll_at": min(self.next_poll_at or utcnow(), utcnow())})
@@ -296,7 +324,7 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_poll_refund(self, provider):
         try:
-            snapshot = provider.get_refund(self.provider_refund_id)
+            snapshot = provider.get_refund(self.provider_refund_id, payment_id=self.provider_payment_id)
         except MobilePayError as error:
             self._mobilepay_note_error(_("Polling the refund"), error)
             return

@@ -15,12 +15,14 @@ with the stored key until MobilePay answers; see ``mobilepay.errors.outcome_unkn
 import logging
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from odoo import _, models
 from odoo.exceptions import UserError
 
 from ..mobilepay import formats, qr
 from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.epayment.errors import NOT_ENOUGH_REFUNDABLE, REFUND_PERIOD_EXPIRED
 from ..mobilepay.errors import (
     PAYMENT_ALREADY_ACTIVE,
     PAYMENT_TOO_OLD_TO_REFUND,
@@ -30,6 +32,7 @@ from ..mobilepay.errors import (
     outcome_unknown,
 )
 from ..mobilepay.polling import next_poll_at
+from ..mobilepay.provider import PaymentFlow, PaymentRequest, ReceiptLine
 from .mobilepay_states import (
     BLOCKING_PAYMENT_STATES,
     CANCELLED_BY_CASHIER,
@@ -94,10 +97,13 @@ class PosMobilepayTransaction(models.Model):
         self.ensure_one()
         answer = self._mobilepay_status()
         registration = self.registration_id
-        payload = registration.qr_payload if self.kind == "payment" else False
         method = self.payment_method_id.sudo()
+        # v10: the register's check-in QR; ePayment brings a QR of each payment (``qr_url``) or none.
+        payload = registration.qr_payload if self.kind == "payment" and method.mobilepay_api == "v10" else False
         phone_url = False
-        if method.mobilepay_environment == "demo" and registration.beacon_id:
+        if method._mobilepay_is_demo() and method.mobilepay_api == "epayment":
+            phone_url = f"{method._vipps_emulator_url()}/phone"
+        elif method._mobilepay_is_demo() and registration.beacon_id:
             phone_url = f"{method._mobilepay_emulator_url()}/phone?beaconId={registration.beacon_id}"
         answer.update(
             {
@@ -198,9 +204,17 @@ class PosMobilepayTransaction(models.Model):
             return self  # refused: the row is failed (committed) and says why
 
     def _mobilepay_awaits_first_send(self, now=None):
-        """A started payment whose create call the poller is to send now (the start stored its key)."""
+        """A started payment whose create call the poller is to send now (the start stored its key).
+
+        A sticker payment waits for its customer's check-in first (``awaiting_checkin``)."""
         self.ensure_one()
-        return self.kind == "payment" and self.state == NEW and not self.is_final and self._mobilepay_is_due(now)
+        return (
+            self.kind == "payment"
+            and self.state == NEW
+            and not self.is_final
+            and not self.awaiting_checkin
+            and self._mobilepay_is_due(now)
+        )
 
     def _mobilepay_first_send(self, providers):
         """Send a started payment's create call with its stored key, as the cashier's start would have.
@@ -260,10 +274,14 @@ class PosMobilepayTransaction(models.Model):
         """
         self.ensure_one()
         if self.kind == "refund":
-            snapshot = provider.find_refund(self.refunded_transaction_id.provider_payment_id, self.provider_order_id)
+            snapshot = provider.find_refund(
+                self.refunded_transaction_id.provider_payment_id,
+                self.provider_order_id,
+                idempotency_key=self.idempotency_key,
+            )
             field_name, found = "refund_id", snapshot and snapshot.refund_id
         else:
-            snapshot = provider.find_payment(self.provider_order_id)
+            snapshot = provider.find_payment(self.provider_order_id, reference=self.provider_payment_id or None)
             field_name, found = "payment_id", snapshot and snapshot.payment_id
         # Ours, unless another row (an earlier attempt of the same line) follows it already.
         domain = [(f"provider_{field_name}", "=", found), ("kind", "=", self.kind), ("id", "!=", self.id)]
@@ -293,14 +311,7 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_send_payment(self, provider, retried=False):
         registration = self.registration_id
         try:
-            payment_id = provider.start_payment(
-                pos_id=registration.pos_id,
-                order_id=self.provider_order_id,
-                amount=to_decimal(self.amount),
-                currency=self.currency_id.name,
-                idempotency_key=self.idempotency_key,
-                label=formats.clean_text(self.order_name or "") or None,
-            )
+            started = provider.create_payment(self._mobilepay_payment_request())
         except MobilePayConflict as error:
             if error.code == PAYMENT_ALREADY_ACTIVE and not retried:
                 return self._mobilepay_recover_active_payment(provider)
@@ -320,7 +331,47 @@ class PosMobilepayTransaction(models.Model):
             if outcome_unknown(error):
                 return self._mobilepay_unanswered(error)
             raise self._mobilepay_fail(_("MobilePay did not start the payment: %(reason)s", reason=error)) from None
-        return self._mobilepay_created(payment_id=payment_id)
+        if started.qr_url and started.qr_url != self.qr_url:
+            self.write({"qr_url": started.qr_url})
+        return self._mobilepay_created(payment_id=started.payment_id)
+
+    def _mobilepay_payment_request(self):
+        """The create call's content, rebuilt identically from the stored row on every re-send."""
+        self.ensure_one()
+        return PaymentRequest(
+            order_id=self.provider_order_id,
+            reference=self.provider_payment_id or None,
+            amount=to_decimal(self.amount),
+            currency=self.currency_id.name,
+            idempotency_key=self.idempotency_key,
+            pos_id=self.registration_id.pos_id or None,
+            flow=PaymentFlow(self.flow or PaymentFlow.QR_ON_SCREEN.value),
+            customer=self.sudo().customer_input or None,
+            label=formats.clean_text(self.order_name or "") or None,
+            till_name=(self.config_id.name or "")[:255] or None,
+            receipt_number=(self.order_name or "")[:255] or None,
+            minimum_user_age=self.minimum_user_age or None,
+            receipt=self._mobilepay_receipt(),
+        )
+
+    def _mobilepay_receipt(self):
+        """The stored order lines as ``ReceiptLine``s (ePayment ``receipt``), or () when there are none."""
+        self.ensure_one()
+        lines = []
+        for raw in self.receipt_lines or ():
+            lines.append(
+                ReceiptLine(
+                    name=raw["name"],
+                    line_id=raw["line_id"],
+                    quantity=Decimal(raw["quantity"]),
+                    unit_price=Decimal(raw["unit_price"]),
+                    total=Decimal(raw["total"]),
+                    tax=Decimal(raw["tax"]),
+                    tax_percentage=int(raw["tax_percentage"]),
+                    discount=Decimal(raw.get("discount") or 0),
+                )
+            )
+        return tuple(lines)
 
     def _mobilepay_retry_with_new_key(self, provider):
         self.write({"idempotency_key": new_idempotency_key()})
@@ -346,8 +397,12 @@ class PosMobilepayTransaction(models.Model):
         if refund_id:
             self._mobilepay_set_state(PENDING, "Initiated", _("MobilePay refund %(id)s created.", id=refund_id))
         else:
+            # A QR waits for someone to scan it; a push (phone, personal QR, check-in) is in the app already.
+            pushed = self.flow and self.flow != "qr_on_screen"
             self._mobilepay_set_state(
-                "waiting_for_customer", "Initiated", _("MobilePay payment %(id)s created.", id=payment_id)
+                "waiting_for_approval" if pushed else "waiting_for_customer",
+                "Initiated",
+                _("MobilePay payment %(id)s created.", id=payment_id),
             )
         if self.intent == "cancel":
             # The cashier cancelled while the create call was on its way.
@@ -441,8 +496,11 @@ class PosMobilepayTransaction(models.Model):
                 currency=self.currency_id.name,
                 idempotency_key=self.idempotency_key,
             )
-        except MobilePayConflict as error:
+        except MobilePayError as error:
+            if outcome_unknown(error):
+                return self._mobilepay_unanswered(error)
             messages = {
+                # PoS API v10 (409 with these codes)
                 REFUND_AMOUNT_TOO_HIGH: _(
                     "MobilePay refuses: the refund exceeds what is left to refund on the payment."
                 ),
@@ -450,11 +508,16 @@ class PosMobilepayTransaction(models.Model):
                 STORE_BALANCE_TOO_LOW: _("MobilePay refuses: the store's MobilePay balance cannot cover the refund."),
                 PAYMENT_NOT_CAPTURED: _("MobilePay refuses: the payment is not captured."),
                 REFUND_CURRENCY_DIFFERS: _("MobilePay refuses: the refund currency differs from the payment's."),
+                # ePayment
+                NOT_ENOUGH_REFUNDABLE: _(
+                    "MobilePay refuses: the refund exceeds what is left to refund on the payment."
+                ),
+                REFUND_PERIOD_EXPIRED: _("MobilePay refuses: the payment is too old to be refunded."),
             }
-            message = messages.get(error.code) or _("MobilePay refused the refund: %(reason)s", reason=error)
-            raise self._mobilepay_fail(message) from None
-        except MobilePayError as error:
-            if outcome_unknown(error):
-                return self._mobilepay_unanswered(error)
+            code = getattr(error, "code", None)
+            if code in messages:
+                raise self._mobilepay_fail(messages[code]) from None
+            if isinstance(error, MobilePayConflict):
+                raise self._mobilepay_fail(_("MobilePay refused the refund: %(reason)s", reason=error)) from None
             raise self._mobilepay_fail(_("MobilePay did not start the refund: %(reason)s", reason=error)) from None
         return self._mobilepay_created(refund_id=refund_id)

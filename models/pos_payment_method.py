@@ -9,6 +9,7 @@ from ..mobilepay.client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
 from ..mobilepay.errors import MobilePayError
 from ..mobilepay.provider_v10 import make_provider
 from . import mobilepay_demo
+from .pos_payment_method_epayment import EPAYMENT_ACCOUNT_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ ACCOUNT_FIELDS = (
     "mobilepay_merchant_vat",
     "mobilepay_merchant_brand_id",
     "mobilepay_merchant_location_id",
+    *EPAYMENT_ACCOUNT_FIELDS,
 )
 
 
@@ -103,18 +105,22 @@ class PosPaymentMethod(models.Model):
     @api.model
     def _load_pos_data_fields(self, config_id):
         # Only harmless fields: never a credential.
-        return super()._load_pos_data_fields(config_id) + ["mobilepay_environment"]
+        return super()._load_pos_data_fields(config_id) + ["mobilepay_environment", "mobilepay_api", "vipps_flow"]
 
     def _is_write_forbidden(self, fields):
         # Technical fields we refresh while a session is open.
-        return super()._is_write_forbidden(fields - {"mobilepay_store_id", "mobilepay_store_name"})
+        return super()._is_write_forbidden(
+            fields - {"mobilepay_store_id", "mobilepay_store_name", "vipps_webhook_id", "vipps_webhook_url",
+                      "vipps_webhook_secret"}
+        )
 
-    @api.depends("mobilepay_environment", "use_payment_terminal")
+    @api.depends("mobilepay_environment", "use_payment_terminal", "mobilepay_api", "vipps_environment")
     def _compute_mobilepay_phone_url(self):
-        url = self.env["ir.config_parameter"].sudo().get_param(mobilepay_demo.URL_PARAMETER, mobilepay_demo.DEFAULT_URL)
         for method in self:
-            is_demo = method.use_payment_terminal == "mobilepay" and method.mobilepay_environment == "demo"
-            method.mobilepay_phone_url = f"{url.rstrip('/')}/phone" if is_demo else False
+            is_demo = method.use_payment_terminal == "mobilepay" and method._mobilepay_is_demo()
+            epayment = method.mobilepay_api == "epayment"
+            url = method._vipps_emulator_url() if epayment else method._mobilepay_emulator_url()
+            method.mobilepay_phone_url = f"{url}/phone" if is_demo else False
 
     @api.constrains(
         "use_payment_terminal",
@@ -182,7 +188,16 @@ class PosPaymentMethod(models.Model):
 
     def _mobilepay_is_demo(self):
         self.ensure_one()
+        if self.mobilepay_api == "epayment":
+            return self.vipps_environment == "demo"
         return self.mobilepay_environment == "demo"
+
+    def _mobilepay_account_environment(self):
+        """Which API and environment this method's registrations were made in (they do not carry over)."""
+        self.ensure_one()
+        if self.mobilepay_api == "epayment":
+            return f"epayment-{self.vipps_environment or 'demo'}"
+        return self.mobilepay_environment
 
     def _mobilepay_emulator_url(self):
         url = self.env["ir.config_parameter"].sudo().get_param(mobilepay_demo.URL_PARAMETER, mobilepay_demo.DEFAULT_URL)
@@ -206,6 +221,8 @@ class PosPaymentMethod(models.Model):
         if method.use_payment_terminal != "mobilepay" and not method.mobilepay_registration_ids:
             raise UserError(_("%(method)s is not a MobilePay payment method.", method=method.name))
         try:
+            if method.mobilepay_api == "epayment":
+                return method._vipps_provider()
             if method._mobilepay_is_demo():
                 return make_provider(
                     "emulator",
@@ -259,6 +276,8 @@ class PosPaymentMethod(models.Model):
         try:
             provider = method._mobilepay_provider()
             summary = provider.test_connection()
+            if not provider.has_store_lookup:  # the keys choose the sales unit
+                return self._mobilepay_notification(_("Vipps MobilePay connection works"), summary, "success")
             brand_id, location_id = method._mobilepay_store_ids()
             store = provider.resolve_store(brand_id, location_id)
         except (MobilePayError, UserError) as error:

@@ -26,6 +26,7 @@ session must be open.
 
 import logging
 import math
+import uuid
 from datetime import timedelta
 
 import psycopg2
@@ -35,8 +36,18 @@ from odoo.exceptions import AccessError, UserError
 
 from ..mobilepay import formats
 from ..mobilepay.client import new_idempotency_key
-from ..mobilepay.errors import BEACON_ALREADY_USED, MobilePayConflict, MobilePayError
-from .mobilepay_states import CAPTURED, NEW, SUPPORTED_CURRENCIES, UNSTARTED_STATES
+from ..mobilepay.errors import BEACON_ALREADY_USED, MobilePayConflict, MobilePayError, MobilePayValidationError
+from ..mobilepay.provider import PaymentFlow
+from ..mobilepay.provider_epayment import msisdn
+from .mobilepay_flows import MAX_PERSONAL_QR
+from .mobilepay_states import (
+    CANCELLED_BY_CASHIER,
+    CAPTURED,
+    EPAYMENT_CURRENCIES,
+    NEW,
+    SUPPORTED_CURRENCIES,
+    UNSTARTED_STATES,
+)
 from .pos_mobilepay_transaction import utcnow
 from .pos_mobilepay_transaction_processing import to_decimal
 from .pos_mobilepay_transaction_start import START_GRACE
@@ -44,6 +55,7 @@ from .pos_mobilepay_transaction_start import START_GRACE
 _logger = logging.getLogger(__name__)
 
 MAX_ORDER_TEXT = 128
+MAX_RECEIPT_LINES = 200
 MAX_AMOUNT = float(formats.MAX_AMOUNT)
 
 
@@ -65,6 +77,16 @@ class PosPaymentMethod(models.Model):
         with transaction._mobilepay_own_cursor() as env:
             transaction = transaction.with_env(env).sudo()
             transaction._mobilepay_lock()
+            if transaction.awaiting_checkin and not transaction.is_final:
+                # Nothing was sent: nobody scanned the sticker yet.
+                transaction.write({"intent": "cancel", "awaiting_checkin": False})
+                transaction._mobilepay_set_state(
+                    CANCELLED_BY_CASHIER,
+                    message=_("Cancelled at the POS by %(user)s before a customer scanned the sticker.",
+                              user=self.env.user.name),
+                )
+                transaction._mobilepay_commit()
+                return transaction._mobilepay_status()
             if not transaction.is_final:
                 if transaction.intent != "cancel":
                     values = {"intent": "cancel", "error_count": 0}
@@ -147,7 +169,20 @@ class PosPaymentMethod(models.Model):
             to_decimal(amount)
         except ValueError as error:
             raise UserError(_("The amount %(amount)s is not valid: %(reason)s.", amount=amount, reason=error)) from None
+        flow = payload.get("flow")
+        customer = payload.get("customer")
+        minimum_age = payload.get("minimum_user_age") or 0
+        if isinstance(minimum_age, bool) or not isinstance(minimum_age, int) or not 0 <= minimum_age <= 150:
+            raise UserError(_("The minimum age must be a whole number of years."))
+        if flow is not None and not (isinstance(flow, str) and len(flow) <= 32):
+            raise UserError(_("Unknown MobilePay payment flow."))
+        if customer is not None and not (isinstance(customer, str) and len(customer) <= MAX_PERSONAL_QR):
+            raise UserError(_("The customer's phone number or code is not valid."))
         return {
+            "minimum_user_age": minimum_age,
+            "receipt_lines": self._mobilepay_read_receipt(payload.get("receipt_lines"), amount, currency),
+            "flow": flow or None,
+            "customer": customer or None,
             "session": session,
             "config": config,
             "currency": currency,
@@ -156,6 +191,45 @@ class PosPaymentMethod(models.Model):
             "order_name": order_name,
             "amount": amount,
         }
+
+    def _mobilepay_read_receipt(self, lines, amount, currency):
+        """The order lines to show in the customer's app, checked; None unless they add up to ``amount``
+        (the line pays the whole order: with split tenders the app shows no receipt)."""
+        if lines is None:
+            return None
+        if not isinstance(lines, list) or not 0 < len(lines) <= MAX_RECEIPT_LINES:
+            raise UserError(_("The order lines sent with the payment are not valid."))
+        clean = []
+        for line in lines:
+            if not isinstance(line, dict):
+                raise UserError(_("The order lines sent with the payment are not valid."))
+            try:
+                name = str(line["name"])[:MAX_ORDER_TEXT] or "-"
+                values = {key: round(float(line[key]), 2) for key in ("quantity", "unit_price", "total", "tax")}
+                tax_percentage = int(round(float(line.get("tax_percentage") or 0)))
+                discount = round(float(line.get("discount") or 0), 2)
+            except (KeyError, TypeError, ValueError, OverflowError):
+                raise UserError(_("The order lines sent with the payment are not valid.")) from None
+            if not all(math.isfinite(v) and abs(v) < MAX_AMOUNT for v in values.values()) or not (
+                0 <= tax_percentage <= 100 and 0 <= discount < MAX_AMOUNT
+            ):
+                raise UserError(_("The order lines sent with the payment are not valid."))
+            clean.append(
+                {
+                    "name": name,
+                    "line_id": str(line.get("line_id") or len(clean) + 1)[:MAX_ORDER_TEXT],
+                    "quantity": f"{abs(values['quantity']):.2f}",
+                    "unit_price": f"{values['unit_price']:.2f}",
+                    "total": f"{values['total']:.2f}",
+                    "tax": f"{values['tax']:.2f}",
+                    "tax_percentage": tax_percentage,
+                    "discount": f"{discount:.2f}",
+                }
+            )
+        total = sum(float(line["total"]) for line in clean)
+        if currency.compare_amounts(total, amount) != 0:
+            return None
+        return clean
 
     def _mobilepay_open_session(self, session_id):
         try:
@@ -176,7 +250,8 @@ class PosPaymentMethod(models.Model):
 
     def _mobilepay_currency(self, config):
         currency = config.currency_id
-        if currency.name not in SUPPORTED_CURRENCIES:
+        supported = EPAYMENT_CURRENCIES if self.mobilepay_api == "epayment" else SUPPORTED_CURRENCIES
+        if currency.name not in supported:
             raise UserError(
                 _(
                     "MobilePay takes payments in DKK or EUR only; %(pos)s works in %(currency)s.",
@@ -278,13 +353,19 @@ class PosPaymentMethod(models.Model):
                 return existing._mobilepay_resume_answer(request)
             provider = method._mobilepay_provider()
             original = request.get("original") and request["original"].with_env(env).sudo()
+            flow, customer = method._mobilepay_flow_and_customer(provider, request, kind)
             if original:
                 original._mobilepay_lock()
                 original._mobilepay_check_refundable(request["amount"], request["currency"])
                 registration = original.registration_id
-            else:
+            elif provider.payments_need_pos or flow is PaymentFlow.STICKER:
                 registration = method._mobilepay_ready_registration(config.with_env(env), provider)
+            else:
+                registration = env["pos.mobilepay.registration"]
+            reference = str(uuid.uuid4())
             values = {
+                "reference": reference,
+                "flow": flow.value,
                 "kind": kind,
                 "config_id": config.id,
                 "session_id": request["session"].id,
@@ -304,6 +385,21 @@ class PosPaymentMethod(models.Model):
             }
             if original:
                 values.update(refunded_transaction_id=original.id, provider_payment_id=original.provider_payment_id)
+            elif provider.merchant_chooses_reference:
+                values["provider_payment_id"] = reference  # ours, stored before the call like the key
+            if customer:
+                values["customer_input"] = customer
+            if kind == "payment" and method.mobilepay_api == "epayment":
+                values.update(
+                    minimum_user_age=request["minimum_user_age"], receipt_lines=request["receipt_lines"] or False
+                )
+            if flow is PaymentFlow.STICKER and kind == "payment":
+                token = registration._mobilepay_take_checkin()
+                if token:
+                    values["customer_input"] = token
+                else:
+                    # Sent when the customer scans the register's sticker (the check-in webhook).
+                    values.update(awaiting_checkin=True, next_poll_at=False)
             try:
                 with env.cr.savepoint():
                     transaction = Transaction.create(values)
@@ -333,6 +429,31 @@ class PosPaymentMethod(models.Model):
             transaction._mobilepay_send_refund(provider)
             return transaction._mobilepay_start_answer()
 
+    def _mobilepay_flow_and_customer(self, provider, request, kind):
+        """The payment's flow (the method's, or the one the cashier chose) and what addresses the customer."""
+        if kind == "refund":
+            return PaymentFlow.QR_ON_SCREEN, None
+        flow = self._vipps_flow()
+        asked = request.get("flow")
+        if asked:
+            try:
+                flow = PaymentFlow(asked)
+            except ValueError:
+                raise UserError(_("Unknown MobilePay payment flow %(flow)s.", flow=asked)) from None
+        if flow not in provider.flows:
+            raise UserError(_("%(method)s cannot take payments this way.", method=self.name))
+        customer = request.get("customer")
+        if flow is PaymentFlow.PHONE_NUMBER:
+            try:
+                return flow, msisdn(customer if isinstance(customer, str) else "", request["currency"].name)
+            except MobilePayValidationError as error:
+                raise UserError(str(error)) from None
+        if flow is PaymentFlow.PERSONAL_QR:
+            if not isinstance(customer, str) or not 5 <= len(customer.strip()) <= MAX_PERSONAL_QR:
+                raise UserError(_("Scan the customer's code from the MobilePay app first."))
+            return flow, customer.strip()
+        return flow, None
+
     def _mobilepay_ready_registration(self, config, provider):
         """This config's MobilePay PoS, registered (again) now if needed."""
         registration = self.env["pos.mobilepay.registration"].sudo()._mobilepay_get_or_create(config, self)
@@ -342,7 +463,7 @@ class PosPaymentMethod(models.Model):
             not registration._mobilepay_claim_identity()
             and registration.state == "registered"
             and registration.pos_id
-            and registration.environment == self.mobilepay_environment
+            and registration.environment == self.sudo()._mobilepay_account_environment()
         ):
             return registration
         try:

@@ -1,4 +1,7 @@
 from . import (
+    test_epayment_flows,
+    test_epayment_settings,
+    test_epayment_webhooks,
     test_frontend_tours,
     test_money_safety,
     test_notification,

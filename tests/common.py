@@ -37,6 +37,7 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         super().setUpClass()
         cls.env.user.groups_id += cls.env.ref("point_of_sale.group_pos_manager")
         cls.env["ir.config_parameter"].sudo().set_param(mobilepay_demo.URL_PARAMETER, cls.emulator.base_url)
+        cls._configure_demo()
         cls.company = cls.company_data["company"]
         cls.dkk = cls.company.currency_id
 
@@ -60,6 +61,10 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
             merchant_vat=cls.emulator.demo.merchant_vat,
             base_url=cls.emulator.base_url,
         ).client
+
+    @classmethod
+    def _configure_demo(cls):
+        """Before the MobilePay methods and sessions exist: point demo mode at further emulators."""
 
     def setUp(self):
         super().setUp()
@@ -93,6 +98,7 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
                     "company_id": company_data["company"].id,
                     "payment_method_type": "terminal",
                     "use_payment_terminal": "mobilepay",
+                    "mobilepay_api": "v10",
                     "mobilepay_environment": "demo",
                     **values,
                 }

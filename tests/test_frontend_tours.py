@@ -199,6 +199,7 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
                 "name": "MobilePay",
                 "journal_id": cls.bank_journal.id,
                 "use_payment_terminal": "mobilepay",
+                "mobilepay_api": "v10",
                 "mobilepay_environment": "demo",
             }
         )

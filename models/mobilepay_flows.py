@@ -1,0 +1,13 @@
+"""The in-store flows a MobilePay payment may take (ePayment API.md section 1), as stored in Odoo."""
+
+from ..mobilepay.provider import PaymentFlow
+
+FLOW_SELECTION = [
+    (PaymentFlow.QR_ON_SCREEN.value, "One-time QR on screen"),
+    (PaymentFlow.PHONE_NUMBER.value, "Phone number typed by the cashier"),
+    (PaymentFlow.PERSONAL_QR.value, "Customer's personal QR, scanned by the cashier"),
+    (PaymentFlow.STICKER.value, "QR sticker at the till (needs a public HTTPS URL)"),
+]
+# A check-in's customer token pays within this long after the scan (API.md 11.3: valid 15 minutes).
+CHECKIN_TOKEN_LIFETIME_S = 14 * 60
+MAX_PERSONAL_QR = 255

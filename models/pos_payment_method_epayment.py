@@ -1,0 +1,229 @@
+"""Vipps MobilePay ePayment settings of a payment method, its provider and its set-up actions.
+
+Keys (client id and secret, subscription key, MSN) and the webhook secret are readable by
+administrators only: they never reach the POS, the bus, logs or error messages.
+"""
+
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config as odoo_config
+
+from ..mobilepay.epayment.config import DEFAULT_PLUGIN_NAME, DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
+from ..mobilepay.errors import MobilePayError
+from ..mobilepay.provider import PaymentFlow
+from ..mobilepay.provider_epayment import make_provider as make_epayment_provider
+from . import mobilepay_demo
+from .mobilepay_flows import FLOW_SELECTION
+
+_logger = logging.getLogger(__name__)
+
+PLUGIN_VERSION = "18.0.1.1.0"
+WEBHOOK_ROUTE = "/pos_mobilepay/vipps/webhook"
+EPAYMENT_ACCOUNT_FIELDS = (
+    "mobilepay_api",
+    "vipps_environment",
+    "vipps_client_id",
+    "vipps_client_secret",
+    "vipps_subscription_key",
+    "vipps_msn",
+)
+
+
+class PosPaymentMethod(models.Model):
+    _inherit = "pos.payment.method"
+
+    mobilepay_api = fields.Selection(
+        selection=[("epayment", "Vipps MobilePay ePayment"), ("v10", "PoS API v10 (retired 2024)")],
+        string="MobilePay API",
+        default="epayment",
+        help="Vipps MobilePay ePayment takes real payments today. The PoS API v10 was switched off in 2024; "
+        "it still runs against the built-in emulator.",
+    )
+    vipps_environment = fields.Selection(
+        selection=[
+            ("demo", "Demo (built-in emulator)"),
+            ("test", "Test (apitest.vipps.no)"),
+            ("production", "Production"),
+        ],
+        string="Vipps MobilePay Environment",
+        default="demo",
+        help="Demo needs no keys. Test and production are separate systems with their own keys.",
+    )
+    vipps_client_id = fields.Char(string="Client ID", groups="base.group_system", copy=False)
+    vipps_client_secret = fields.Char(string="Client Secret", groups="base.group_system", copy=False)
+    vipps_subscription_key = fields.Char(
+        string="Subscription Key",
+        groups="base.group_system",
+        copy=False,
+        help="Ocp-Apim-Subscription-Key, primary or secondary.",
+    )
+    vipps_msn = fields.Char(
+        string="Merchant Serial Number",
+        groups="base.group_system",
+        copy=False,
+        help="The sales unit's MSN, 4 to 6 digits.",
+    )
+    vipps_flow = fields.Selection(
+        selection=FLOW_SELECTION,
+        string="In-store Flow",
+        default=PaymentFlow.QR_ON_SCREEN.value,
+        help="How the payment reaches the customer. The QR, phone and personal-QR flows work without webhooks; "
+        "the sticker flow needs the webhooks registered (a public HTTPS URL).",
+    )
+    vipps_system_name = fields.Char(string="System Name", default=DEFAULT_SYSTEM_NAME)
+    vipps_system_version = fields.Char(string="System Version", default=DEFAULT_SYSTEM_VERSION)
+    vipps_plugin_name = fields.Char(string="Plugin Name", default=DEFAULT_PLUGIN_NAME)
+    vipps_plugin_version = fields.Char(string="Plugin Version", default=PLUGIN_VERSION)
+    vipps_public_url = fields.Char(
+        string="Public URL",
+        help="The https address of this database as Vipps MobilePay reaches it (for webhooks). "
+        "Empty: the database's web.base.url.",
+    )
+    vipps_webhook_id = fields.Char(string="Webhook Registration", readonly=True, copy=False)
+    vipps_webhook_url = fields.Char(string="Webhook URL", readonly=True, copy=False)
+    vipps_webhook_secret = fields.Char(groups="base.group_system", readonly=True, copy=False)
+
+    @api.constrains("vipps_msn", "vipps_system_name", "vipps_system_version", "vipps_plugin_name",
+                    "vipps_plugin_version", "vipps_public_url")
+    def _check_vipps_settings(self):
+        for method in self.sudo().filtered(lambda m: m.use_payment_terminal == "mobilepay"):
+            if method.vipps_msn and not (method.vipps_msn.isdigit() and 4 <= len(method.vipps_msn) <= 6):
+                raise ValidationError(_("The Merchant Serial Number is 4 to 6 digits."))
+            for label, value in ((_("System Name"), method.vipps_system_name),
+                                 (_("System Version"), method.vipps_system_version),
+                                 (_("Plugin Name"), method.vipps_plugin_name),
+                                 (_("Plugin Version"), method.vipps_plugin_version)):
+                if value and (len(value) > 30 or not value.isprintable()):
+                    raise ValidationError(_("The %(field)s is at most 30 printable characters.", field=label))
+            url = method.vipps_public_url
+            if url and not url.startswith(("https://", "http://")):
+                raise ValidationError(_("The public URL starts with https://."))
+
+    # ------------------------------------------------------------------ the provider
+
+    def _vipps_emulator_url(self):
+        url = self.env["ir.config_parameter"].sudo().get_param(
+            mobilepay_demo.EPAYMENT_URL_PARAMETER, mobilepay_demo.DEFAULT_EPAYMENT_URL
+        )
+        return (url or mobilepay_demo.DEFAULT_EPAYMENT_URL).rstrip("/")
+
+    def _vipps_provider(self):
+        """The ``EPaymentProvider`` of this method's sales unit (or of the demo emulator)."""
+        self.ensure_one()
+        method = self.sudo()
+        names = {
+            "system_name": method.vipps_system_name,
+            "system_version": method.vipps_system_version,
+            "plugin_name": method.vipps_plugin_name,
+            "plugin_version": method.vipps_plugin_version,
+        }
+        if method.vipps_environment == "demo":
+            return make_epayment_provider(
+                "emulator",
+                client_id=mobilepay_demo.EPAYMENT_CLIENT_ID,
+                client_secret=mobilepay_demo.EPAYMENT_CLIENT_SECRET,
+                subscription_key=mobilepay_demo.EPAYMENT_SUBSCRIPTION_KEY,
+                msn=mobilepay_demo.EPAYMENT_MSN,
+                base_url=method._vipps_ensure_emulator(),
+                **names,
+            )
+        missing = [
+            label
+            for label, value in (
+                (_("Client ID"), method.vipps_client_id),
+                (_("Client Secret"), method.vipps_client_secret),
+                (_("Subscription Key"), method.vipps_subscription_key),
+                (_("Merchant Serial Number"), method.vipps_msn),
+            )
+            if not value
+        ]
+        if missing:
+            raise UserError(_("Vipps MobilePay needs: %(fields)s.", fields=", ".join(missing)))
+        return make_epayment_provider(
+            method.vipps_environment or "production",
+            client_id=method.vipps_client_id,
+            client_secret=method.vipps_client_secret,
+            subscription_key=method.vipps_subscription_key,
+            msn=method.vipps_msn,
+            **names,
+        )
+
+    def _vipps_ensure_emulator(self):
+        url = self._vipps_emulator_url()
+        autostart = not odoo_config["test_enable"] or self.env.context.get("mobilepay_emulator_autostart")
+        try:
+            mobilepay_demo.ensure_running(url, autostart=autostart, program=mobilepay_demo.EPAYMENT_PROGRAM)
+        except mobilepay_demo.EmulatorUnavailable as error:
+            raise UserError(
+                _("The Vipps MobilePay demo emulator is not available: %(reason)s.", reason=error)
+            ) from None
+        return url
+
+    def _vipps_flow(self):
+        self.ensure_one()
+        if self.mobilepay_api != "epayment":
+            return PaymentFlow.QR_ON_SCREEN
+        return PaymentFlow(self.vipps_flow or PaymentFlow.QR_ON_SCREEN.value)
+
+    # ------------------------------------------------------------------ webhooks
+
+    def _vipps_webhook_target(self):
+        """The URL Vipps MobilePay posts this method's events to."""
+        self.ensure_one()
+        base = (self.sudo().vipps_public_url or self.get_base_url() or "").rstrip("/")
+        return f"{base}{WEBHOOK_ROUTE}/{self.id}"
+
+    def _vipps_check_manager(self):
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise UserError(_("Only Point of Sale administrators can set up Vipps MobilePay."))
+
+    def action_vipps_register_webhooks(self):
+        """Register this database's webhook URL for every payment event and check-ins; store id and secret."""
+        self.ensure_one()
+        self._vipps_check_manager()
+        method = self.sudo()
+        url = method._vipps_webhook_target()
+        if method.vipps_environment != "demo" and not url.startswith("https://"):
+            raise UserError(_("Vipps MobilePay delivers webhooks to a public https:// address only: set the "
+                              "Public URL of %(method)s first.", method=method.name))
+        try:
+            provider = method._vipps_provider()
+            for registration in provider.webhook_registrations():
+                # One check-in registration per sales unit (API.md 10.1): ours replaces an older one of ours.
+                if registration.url == url or registration.id == method.vipps_webhook_id:
+                    provider.delete_webhook(registration.id)
+            answer = provider.register_webhooks(url)
+        except MobilePayError as error:
+            _logger.info("Vipps MobilePay webhook registration of method %s failed: %s", method.id, error)
+            return self._mobilepay_notification(_("Webhooks not registered"), str(error), "danger")
+        method.write({"vipps_webhook_id": answer.id, "vipps_webhook_secret": answer.secret, "vipps_webhook_url": url})
+        return self._mobilepay_notification(
+            _("Webhooks registered"),
+            _("Vipps MobilePay now tells %(url)s about payments and check-ins.", url=url),
+            "success",
+        )
+
+    def action_vipps_create_stickers(self):
+        """Create (or update) the QR sticker of every register of this method (migrating v10 beacons)."""
+        self.ensure_one()
+        self._vipps_check_manager()
+        method = self.sudo()
+        Registration = self.env["pos.mobilepay.registration"].sudo()
+        done = []
+        try:
+            provider = method._vipps_provider()
+            for config in method.config_ids:
+                registration = Registration._mobilepay_get_or_create(config, method)
+                registration.write({"state": "draft"})
+                registration._mobilepay_sync(provider)
+                done.append(config.name)
+        except (MobilePayError, UserError) as error:
+            return self._mobilepay_notification(_("Stickers not created"), str(error), "danger")
+        return self._mobilepay_notification(
+            _("Stickers ready"),
+            _("QR stickers for: %(registers)s. Print them from MobilePay Registrations.",
+              registers=", ".join(done) or _("no register")),
+            "success",
+        )
