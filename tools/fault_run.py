@@ -28,6 +28,9 @@ Usage (with Odoo's Python, like the latency benchmark):
     <odoo's python> tools/fault_run.py --db mpos_fault --template mpos_base \\
         --payments 1000 --registers 8 --kills 6 --db-args "--db_host=127.0.0.1 --db_user=root"
 
+--api epayment runs the same against the Vipps MobilePay ePayment emulator (one-time QR flow,
+polling; its faults on the ePayment and token endpoints, timeouts past the client's 5 s).
+
 --template copies an existing database that has point_of_sale (demo data, admin/admin);
 without it --db must exist already. The database is modified; use a scratch one.
 """
@@ -48,13 +51,10 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from emulated_backends import BACKENDS  # noqa: E402
 from money_ledger import money_invariants, settle  # noqa: E402
 from odoo_harness import JsonRpc, OdooSetup, RpcError, add_odoo_arguments, addons_path, ui_order  # noqa: E402
 
-from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
-from mobilepay.emulator.api_errors import ControlError  # noqa: E402
-
-PHONE = "+4520031801"
 METHOD = "pos.payment.method"
 
 
@@ -131,20 +131,17 @@ class Cashier:
 
     # ------------------------------------------------------------------ the customer
 
-    def customer(self, kind, amount):
+    def customer(self, kind, answer):
         """Act as the customer in the emulator while the payment waits (approve, reject or walk away)."""
         if kind == "walk away":
             return
         time.sleep(self.rng.uniform(0.1, 0.8))
+        backend = self.run.backend
         for _ in range(40):
             try:
-                self.run.emulator.user_checkin(self.beacon_id, PHONE)
-                if kind == "reject":
-                    self.run.emulator.user_cancel_payment(self.beacon_id)
-                else:
-                    self.run.emulator.user_accept_payment(self.beacon_id, PHONE)
+                backend.customer_acts(kind, answer, self.beacon_id)
                 return
-            except ControlError:
+            except backend.not_there_yet:
                 time.sleep(0.25)  # the payment is not at MobilePay yet (its create is on its way)
 
     # ------------------------------------------------------------------ one sale
@@ -174,7 +171,7 @@ class Cashier:
                 time.sleep(self.rng.uniform(0.2, 1.0))
                 self.call("mobilepay_cancel_payment", self.ask(reference=answer["reference"]))
             else:
-                threading.Thread(target=self.customer, args=(behaviour, amount), daemon=True).start()
+                threading.Thread(target=self.customer, args=(behaviour, answer), daemon=True).start()
             status = self.follow(answer["reference"], give_up_s=20 if behaviour == "walk away" else 60)
             self.run.stats.add(f"payment ended {status['state']}")
             if status["paid"]:
@@ -280,19 +277,6 @@ class FaultRun:
 
     # ------------------------------------------------------------------ faults and crashes
 
-    CREATE_PATHS = [("POST", "/pos/v10/payments"), ("POST", "/pos/v10/refunds")]
-    FAULT_PATHS = [
-        ("POST", "/pos/v10/payments"),
-        ("GET", "/pos/v10/payments/*"),
-        ("POST", "/pos/v10/payments/*/capture"),
-        ("POST", "/pos/v10/payments/*/cancel"),
-        ("GET", "/pos/v10/payments"),
-        ("POST", "/pos/v10/refunds"),
-        ("GET", "/pos/v10/refunds/*"),
-        ("POST", "/pos/v10/refunds/*/capture"),
-        ("GET", "/pos/v10/refunds"),
-        ("POST", "/integrator-authentication/connect/token"),
-    ]
     FAULT_KINDS = ["status", "drop_before", "drop_after", "timeout", "body"]
 
     def inject_faults(self):
@@ -302,14 +286,14 @@ class FaultRun:
             time.sleep(self.rng.uniform(0.5, 2.0))
             # The create calls are where a lost answer costs money: they get half of the bursts.
             if self.rng.random() < 0.5:
-                method, path = self.rng.choice(self.CREATE_PATHS)
+                method, path = self.rng.choice(self.backend.create_paths)
             else:
-                method, path = self.rng.choice(self.FAULT_PATHS)
+                method, path = self.rng.choice(self.backend.fault_paths)
             kind = self.rng.choice(self.FAULT_KINDS)
             probability = self.rng.choice([0.3, 0.6, 1.0])
             if kind == "timeout":
-                # Processed after the client gave up (2 s for POST, 0.5 s for GET).
-                latency = 2300 if method == "POST" else 700
+                # Processed after the client gave up.
+                latency = self.backend.timeout_ms[method]
                 fault = emulator.faults.add(method=method, path=path, kind="latency", latency_ms=latency,
                                             latency_max_ms=latency + 500, times=None, probability=probability)
             elif kind == "status":
@@ -376,15 +360,17 @@ class FaultRun:
         db_args = shlex.split(args.db_args)
         self.pg_log = args.pg_log
         self.pg_log_offset = os.path.getsize(self.pg_log) if self.pg_log and os.path.exists(self.pg_log) else 0
-        settings = EmulatorSettings(payment_poll_delay_ms=args.poll_delay_ms, refund_poll_delay_ms=100,
-                                    refund_reservation_delay_s=0.3)
-        self.emulator = Emulator(settings).start()
+        self.backend = BACKENDS[args.api](args.poll_delay_ms)
+        self.emulator = self.backend.emulator.start()
         self.emulator.faults.rng.seed(args.seed)
         setup = self.setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         try:
             setup.create(args.template)
-            data = setup.registers(args.registers, {"pos_mobilepay.emulator_url": self.emulator.base_url,
-                                                    "pos_mobilepay.abandon_after_minutes": "3"})
+            data = setup.registers(
+                args.registers,
+                {self.backend.url_parameter: self.emulator.base_url, "pos_mobilepay.abandon_after_minutes": "3"},
+                method_values=self.backend.method_values,
+            )
             self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
             self.server = setup.server(os.path.join(work, "odoo.log"), workers=args.workers)
             self.server.start()
@@ -416,8 +402,8 @@ class FaultRun:
             figures, extra = self.invariants()
             counts = self.stats.counts
             print()
-            print(f"Fault run: {args.payments} payments asked, {args.registers} registers, seed {args.seed}, "
-                  f"Odoo --workers={args.workers}, pollDelayInMs {args.poll_delay_ms}")
+            print(f"Fault run ({args.api}): {args.payments} payments asked, {args.registers} registers, "
+                  f"seed {args.seed}, Odoo --workers={args.workers}, pollDelayInMs {args.poll_delay_ms}")
             print(f"  machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f}, "
                   f"after the load {load_during[0]:.2f}; load phase {run_s:.0f} s, settling {quiet_s:.0f} s")
             print(f"  Odoo server killed with SIGKILL: {self.server.kills} times")
@@ -455,6 +441,8 @@ def main():
     parser.add_argument("--kills", type=int, default=6, help="how often the Odoo server is killed (SIGKILL)")
     parser.add_argument("--poll-delay-ms", type=int, default=300, help="the emulator's pollDelayInMs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--api", choices=sorted(BACKENDS), default="v10",
+                        help="the backend: PoS API v10 or Vipps MobilePay ePayment (each on its emulator)")
     parser.add_argument("--pg-log", default=_guess_pg_log(), help="PostgreSQL's log, to count its errors")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (Odoo log)")
     args = parser.parse_args()
