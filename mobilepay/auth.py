@@ -7,24 +7,23 @@ seconds remain. The client asks for a fresh token once when the API answers 401.
 
 import hashlib
 import logging
-import threading
 import time
 
 import requests
 
 from .errors import MobilePayAuthenticationError, api_error_class
 from .schemas import AccessToken
+from .token_cache import TokenCache
 from .transport import network_error
 
 _logger = logging.getLogger(__name__)
 
-_CACHE = {}
-_CACHE_LOCK = threading.Lock()
+# (token, expires_at) per credentials.
+_CACHE = TokenCache()
 
 
 def clear_token_cache():
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 class TokenProvider:
@@ -61,24 +60,19 @@ class TokenProvider:
 
     def token(self):
         """A valid bearer token, from the cache when it has enough life left."""
-        with _CACHE_LOCK:
-            cached = _CACHE.get(self._key)
+        cached = _CACHE.get(self._key)
         if cached and cached[1] - self.refresh_margin > self.clock():
             return cached[0]
         return self.refresh()
 
     def invalidate(self, token=None):
         """Forget the cached token (only if it is still ``token``, when given)."""
-        with _CACHE_LOCK:
-            cached = _CACHE.get(self._key)
-            if cached and (token is None or cached[0] == token):
-                del _CACHE[self._key]
+        _CACHE.forget(self._key, token)
 
     def refresh(self):
         """Request a new token now and cache it."""
         answer = self.request_token()
-        with _CACHE_LOCK:
-            _CACHE[self._key] = (answer.access_token, self.clock() + answer.expires_in)
+        _CACHE.put(self._key, (answer.access_token, self.clock() + answer.expires_in))
         return answer.access_token
 
     def request_token(self):

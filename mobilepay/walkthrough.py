@@ -10,10 +10,7 @@ user-simulation API), the walkthrough captures, then refunds part of it.
 
 import argparse
 import sys
-import time
 from decimal import Decimal
-
-import qrcode
 
 from . import argtypes, formats
 from .client import new_idempotency_key
@@ -24,10 +21,10 @@ from .emulator.settings import (
     DEMO_MERCHANT_LOCATION_ID,
     DEMO_MERCHANT_VAT,
 )
-from .errors import MobilePayError, MobilePayTransportError
 from .polling import wait_until
 from .provider import PaymentState, PosSpec, RefundState
 from .provider_v10 import make_provider
+from .walkthrough_steps import follow_payment, give_up_unless_reserved, print_qr, run, say
 
 CUSTOMER = "+4520031801"
 MIN_AMOUNT = Decimal("0.05")  # its fifth, the refund, is then at least 0.01
@@ -43,24 +40,6 @@ WORDS = {
     PaymentState.CANCELLED_BY_PROVIDER: "cancelled by MobilePay",
     PaymentState.EXPIRED: "expired",
 }
-
-
-def say(text):
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def follow_payment(provider, payment_id, timeout):
-    """Poll at pollDelayInMs (the client's poll gate waits) and print each new state."""
-    seen = []
-
-    def fetch():
-        snapshot = provider.get_payment(payment_id)
-        if not seen or seen[-1] is not snapshot.state:
-            say(f"payment {snapshot.provider_status:<13} -> {WORDS[snapshot.state]}")
-            seen.append(snapshot.state)
-        return snapshot
-
-    return wait_until(fetch, lambda s: s.state is PaymentState.RESERVED or s.state.is_final, timeout=timeout)
 
 
 def _amount(text):
@@ -83,13 +62,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=argtypes.seconds(positive=True), default=300,
                         help="seconds to wait for the customer")
     args = parser.parse_args(argv)
-    try:
-        return walk(args)
-    except MobilePayError as error:
-        say(f"stopped: {error}")
-        if isinstance(error, MobilePayTransportError):
-            say(f"Is the emulator running at {args.emulator}? Start it with: python -m mobilepay.emulator")
-        return 1
+    return run(walk, args, f"Is the emulator running at {args.emulator}? Start it with: python -m mobilepay.emulator")
 
 
 def walk(args):
@@ -110,9 +83,7 @@ def walk(args):
     )
     say(f"PoS {registration.pos_id} {'registered' if registration.created else 'found'}; "
         f"beaconId {registration.beacon_id}")
-    code = qrcode.QRCode(border=2)
-    code.add_data(registration.qr_payload)
-    code.print_ascii(out=sys.stdout, invert=True)
+    print_qr(registration.qr_payload)
     say(f"QR payload: {registration.qr_payload}")
     say(f"Play the customer: {args.emulator}/phone?beaconId={registration.beacon_id}")
 
@@ -133,12 +104,8 @@ def walk(args):
         say(f"(auto) customer {CUSTOMER} checked in")
         client.simulate_accept_payment(registration.beacon_id, CUSTOMER)
         say("(auto) customer approved in the app")
-    snapshot = follow_payment(provider, payment_id, args.timeout)
-    if snapshot.state is not PaymentState.RESERVED:
-        say(f"the payment ended {WORDS[snapshot.state]}; nothing to capture")
-        if not snapshot.state.is_final:
-            provider.cancel_payment(payment_id)
-            say("cancelled it at MobilePay")
+    snapshot = follow_payment(provider, payment_id, args.timeout, WORDS, status_width=13)  # at pollDelayInMs
+    if give_up_unless_reserved(provider, payment_id, snapshot, WORDS, "MobilePay"):
         return 1
     provider.capture_payment(payment_id, snapshot.amount)
     snapshot = provider.get_payment(payment_id)

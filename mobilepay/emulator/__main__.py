@@ -4,15 +4,13 @@ Serves the emulator until Ctrl-C and prints what a client needs to connect.
 """
 
 import argparse
-import logging
 import sys
-import threading
 
 from .. import argtypes
+from ..emulator_kit.cli import add_listen_arguments, serve
 from .emulator import Emulator
 from .settings import EmulatorSettings
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 WHOLE = argtypes.whole_number()
 SECONDS = argtypes.seconds()
 
@@ -28,8 +26,7 @@ def build_parser():
     defaults = EmulatorSettings()
     p = argparse.ArgumentParser(prog="python -m mobilepay.emulator",
                                 description="Emulator of the retired MobilePay PoS API v10.")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    p.add_argument("--port", type=argtypes.port, default=8765, help="port (0: any free port; default 8765)")
+    add_listen_arguments(p, default_port=8765)
     p.add_argument("--callback", type=_callback, action="append", default=[], metavar="ALIAS=URL",
                    help="where the check-in notification of a callbackAlias goes (repeatable)")
     p.add_argument("--payment-poll-delay-ms", type=WHOLE, default=defaults.payment_poll_delay_ms,
@@ -84,18 +81,10 @@ def settings_from(args) -> EmulatorSettings:
 
 def main(argv=None, stop_event=None):
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if args.host not in LOOPBACK:
-        print(f"WARNING: listening on {args.host}, not only on loopback: anyone who can reach this machine "
-              "can use the emulator.", file=sys.stderr)
-    try:
-        emu = Emulator(settings_from(args)).start(args.host, args.port)
-    except OSError as error:
-        print(f"The emulator cannot listen on {args.host}:{args.port}: {error.strerror or error}. "
-              "Is another program using the port? Choose another one with --port (0: any free port).",
-              file=sys.stderr)
-        return 1
+    return serve(args, lambda: Emulator(settings_from(args)), _banner, stop_event)
+
+
+def _banner(emu):
     demo = emu.demo
     lines = [
         "MobilePay PoS v10 emulator",
@@ -111,17 +100,7 @@ def main(argv=None, stop_event=None):
     ]
     for alias, url in sorted(emu.settings.callbacks.items()):
         lines.append(f"  callback          {alias} -> {url}")
-    lines.append("Press Ctrl-C to stop.")
-    print("\n".join(lines), flush=True)
-    stop_event = stop_event or threading.Event()
-    try:
-        while not stop_event.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Errors the emulator answers with, as exceptions raised by the business logic."""
 
+# ControlError: a test control (Python or /emulator/... endpoint) could not be carried out.
+from ..emulator_kit.controls import ControlError as ControlError
 from ..errors import ERROR_CODES, SIMULATION_REFUSALS
 from ..formats import check_guid
 
@@ -38,10 +40,6 @@ class Unauthorized(ApiError):
 class SimulationError(ApiError):
     def __init__(self, code, message=None):
         super().__init__(code=code, status=500, message=message or SIMULATION_ERROR_CODES[code])
-
-
-class ControlError(Exception):
-    """A test control (Python or /emulator/... endpoint) could not be carried out."""
 
 
 def path_guid(value, what, code=None):

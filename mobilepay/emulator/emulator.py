@@ -1,8 +1,6 @@
 """The public face of the emulator: state, WSGI app, HTTP server and test controls."""
 
-import dataclasses
-import threading
-
+from ..emulator_kit.lifecycle import ServedEmulator
 from . import customer_actions, payment_flow, refund_flow
 from .api_errors import ControlError, SimulationError
 from .app import EmulatorApp
@@ -10,13 +8,13 @@ from .clock import Clock
 from .faults import Faults
 from .notifier import Notifier
 from .poll_tracker import PollTracker
-from .server import BackgroundServer
+from .server import SERVER_THREAD_NAME, EmulatorRequestHandler
 from .settings import EmulatorSettings
 from .state import EmulatorState, merchant_id_for
 from .tokens import TokenIssuer
 
 
-class Emulator:
+class Emulator(ServedEmulator):
     """An in-memory MobilePay PoS v10 service.
 
     >>> emu = Emulator(EmulatorSettings(payment_poll_delay_ms=50)).start()
@@ -25,7 +23,11 @@ class Emulator:
     >>> emu.stop()
     """
 
+    request_handler = EmulatorRequestHandler
+    server_thread_name = SERVER_THREAD_NAME
+
     def __init__(self, settings: EmulatorSettings = None):
+        super().__init__()
         self._initial_settings = (settings or EmulatorSettings()).copy()
         self.settings = self._initial_settings.copy()
         self.clock = Clock()
@@ -35,49 +37,21 @@ class Emulator:
         self.polls = PollTracker(self.settings)
         self.state = EmulatorState(self.settings, self.clock)
         self.state.on_checkin = self._notify_checkin
-        self._log_lock = threading.Lock()
-        self.requests_log = []
         self.demo = self.state.seed()
         self.notifier.reset(self.settings.callbacks)
         self.wsgi_app = EmulatorApp(self)
-        self._server = None
 
-    # ------------------------------------------------------------------ serving
+    # ------------------------------------------------------------------ serving (start, stop, base_url, with)
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
-        if self._server is not None:
-            raise RuntimeError("the emulator is already running at " + self.base_url)
+    def _before_start(self) -> None:
         self.notifier.resume()
-        self._server = BackgroundServer(self.wsgi_app, host, port)
-        return self
 
-    def stop(self) -> None:
+    def _before_stop(self) -> None:
         self.notifier.stop()
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running: call start() first")
-        return self._server.base_url
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     @property
     def phone_url(self) -> str:
         return self.base_url + "/phone"
-
-    def __enter__(self):
-        if self._server is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # ------------------------------------------------------------------ state
 
@@ -86,15 +60,12 @@ class Emulator:
 
         Access tokens stay valid (they are signed, not stored)."""
         with self.state.lock:
-            fresh = self._initial_settings.copy()
-            for f in dataclasses.fields(fresh):
-                setattr(self.settings, f.name, getattr(fresh, f.name))
+            self.settings.assign(self._initial_settings)
             self.clock.reset()
             self.faults.clear()
             self.polls.clear()
             self.notifier.reset(self.settings.callbacks)
-            with self._log_lock:
-                self.requests_log.clear()
+            self._clear_requests_log()
             self.demo = self.state.seed()
 
     def add_integrator(self, client_id: str, client_secret: str) -> None:
@@ -185,15 +156,9 @@ class Emulator:
     def notifications(self) -> list:
         return list(self.notifier.sent)
 
-    def log_request(self, method, path, status):
-        with self._log_lock:
-            self.requests_log.append((method, path, status))
-
     def stats(self) -> dict:
-        with self._log_lock:
-            count = len(self.requests_log)
-        return {**self.polls.to_json(), "requests": count, "clockOffsetSeconds": self.clock.offset_seconds,
-                "faults": self.faults.to_json()}
+        return {**self.polls.to_json(), "requests": self._requests_logged(),
+                "clockOffsetSeconds": self.clock.offset_seconds, "faults": self.faults.to_json()}
 
     def dump_state(self) -> dict:
         with self.state.transaction() as now:

@@ -1,23 +1,11 @@
 """Building the emulator's HTTP answers (API.md section 5)."""
 
-import json
-
 from werkzeug.wrappers import Response
 
+# Action endpoints answer 200 with no body (and no Content-Type): ``empty_response()``.
+from ..emulator_kit.json_responses import empty_response as empty_response
+from ..emulator_kit.json_responses import json_response as json_response
 from .api_errors import ApiError
-
-JSON = "application/json; charset=utf-8"
-
-
-def json_response(body, status=200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type=JSON)
-
-
-def empty_response(status=200) -> Response:
-    """Action endpoints answer 200 with no body (and no Content-Type)."""
-    response = Response(b"", status=status)
-    response.headers.remove("Content-Type")
-    return response
 
 
 def error_response(error: ApiError, correlation_id: str, with_origin=False) -> Response:

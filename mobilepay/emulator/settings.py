@@ -4,11 +4,12 @@ Defaults follow the documented values; the ones no source confirms are marked
 [Unconfirmed] and can be changed per emulator (tests use small delays).
 """
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
+
+from ..emulator_kit.tunable_settings import TunableSettings
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -25,7 +26,7 @@ DEMO_MERCHANT_LOCATION_ID = "00001"
 
 
 @dataclass
-class EmulatorSettings:
+class EmulatorSettings(TunableSettings):
     # pollDelayInMs returned by GET /payments/{id}, GET /pointofsales/{id}/checkin, GET /refunds/{id}
     payment_poll_delay_ms: int = 1000
     checkin_poll_delay_ms: int = 1000
@@ -90,11 +91,6 @@ class EmulatorSettings:
         values.update(overrides)
         return cls(**values)
 
-    def copy(self) -> "EmulatorSettings":
-        clone = dataclasses.replace(self)
-        clone.callbacks = dict(self.callbacks)
-        return clone
-
     def update(self, values: dict) -> None:
         """Change settings from JSON-ish values, all checked first: a bad one changes nothing.
 
@@ -103,12 +99,7 @@ class EmulatorSettings:
         the switches, text for the texts and an ``{alias: url}`` object for the callbacks.
         Times, delays, counts and amounts are never negative. Raises ``ValueError``.
         """
-        if not isinstance(values, dict):
-            raise ValueError("the settings must be an object")
-        fields = {f.name: f for f in dataclasses.fields(self)}
-        unknown = sorted(set(values) - set(fields))
-        if unknown:
-            raise ValueError(f"unknown settings: {', '.join(unknown)}")
+        self._check_names(values)
         checked = {name: _checked(name, _FIELD_KINDS[name], value) for name, value in values.items()}
         for name, value in checked.items():
             setattr(self, name, value)

@@ -1,19 +1,18 @@
 """The emulated back end's memory: merchants' stores, integrators, PoSes, payments, refunds.
 
-One re-entrant lock guards everything. ``transaction()`` takes it and first
-applies the time-based transitions that fell due (P10, P13, R2, R6, check-in
-TTL, idempotency retention), so every read sees an up-to-date state without any
-background timer.
+One re-entrant lock guards everything (``emulator_kit.locked_state``).
+``transaction()`` takes it and first applies the time-based transitions that
+fell due (P10, P13, R2, R6, check-in TTL, idempotency retention), so every read
+sees an up-to-date state without any background timer.
 """
 
-import contextlib
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from .. import formats
+from ..emulator_kit.locked_state import LockedState
 from ..schemas import ACTIVE_PAYMENT_STATUSES, PaymentStatus, RefundStatus
 from .api_errors import ApiError, ControlError, NotFound
 from .customers import DEFAULT_TEST_USERS, SimulatedUser, normalize_phone_number
@@ -61,13 +60,10 @@ class RequestContext:
     correlation_id: str
 
 
-class EmulatorState:
+class EmulatorState(LockedState):
     def __init__(self, settings, clock):
-        self.settings = settings
-        self.clock = clock
-        self.lock = threading.RLock()
         self.on_checkin = None  # callable(pos, store): fires the section 13 notification
-        self._clear()
+        super().__init__(settings, clock)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -106,14 +102,6 @@ class EmulatorState:
                 fi_merchant_vat=DEMO_FI_MERCHANT_VAT,
                 fi_store_id=fi_store,
             )
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """Hold the lock with every time-based transition applied; yields "now"."""
-        with self.lock:
-            now = self.clock.now()
-            self.sweep(now)
-            yield now
 
     # ------------------------------------------------------------------ seeding helpers
 

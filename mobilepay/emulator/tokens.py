@@ -3,45 +3,24 @@
 Tokens are JWTs so that they look like the real ones, but they are signed with
 HS256 and a random per-emulator secret instead of RS256 (the JWKS document is
 therefore empty). They are stateless: they survive ``reset()`` and expire by
-the emulator clock.
+the emulator clock (``emulator_kit.signed_tokens``).
 """
 
-import base64
-import hashlib
-import hmac
-import json
-import os
 import uuid
+
+from ..emulator_kit.signed_tokens import InvalidToken, SignedTokens
+
+__all__ = ["SCOPE", "InvalidToken", "TokenIssuer"]
 
 SCOPE = "integrator_scope"
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _compact(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-class InvalidToken(Exception):
-    pass
-
-
-class TokenIssuer:
-    def __init__(self, clock, secret: bytes = None):
-        self.clock = clock
-        self._secret = secret or os.urandom(32)
-
-    def _sign(self, signing_input: str) -> str:
-        return _b64(hmac.new(self._secret, signing_input.encode("ascii"), hashlib.sha256).digest())
+class TokenIssuer(SignedTokens):
+    key_id = "mobilepay-emulator"
+    required_claims = ("client_id",)
 
     def issue(self, client_id: str, issuer: str, expires_in: int, merchant_vat: str = None) -> str:
-        now = int(self.clock.now().timestamp())
+        now = self._now()
         claims = {
             "iss": issuer,
             "aud": "pos",
@@ -54,24 +33,4 @@ class TokenIssuer:
         }
         if merchant_vat is not None:
             claims["merchant_vat"] = merchant_vat
-        header = {"alg": "HS256", "typ": "JWT", "kid": "mobilepay-emulator"}
-        signing_input = _b64(_compact(header)) + "." + _b64(_compact(claims))
-        return signing_input + "." + self._sign(signing_input)
-
-    def verify(self, token: str) -> dict:
-        """The token's claims; InvalidToken if it is malformed, forged or expired."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            raise InvalidToken("malformed token")
-        signing_input = parts[0] + "." + parts[1]
-        if not hmac.compare_digest(self._sign(signing_input), parts[2]):
-            raise InvalidToken("bad signature")
-        try:
-            claims = json.loads(_unb64(parts[1]))
-        except ValueError:
-            raise InvalidToken("malformed claims") from None
-        if not isinstance(claims, dict) or "client_id" not in claims:
-            raise InvalidToken("malformed claims")
-        if self.clock.now().timestamp() >= claims.get("exp", 0):
-            raise InvalidToken("token expired")
-        return claims
+        return self._encode(claims)

@@ -7,24 +7,23 @@ and secrets are never logged.
 
 import hashlib
 import logging
-import threading
 import time
 
 import requests
 
 from ..errors import MobilePayAuthenticationError, MobilePayResponseError, api_error_class
+from ..token_cache import TokenCache
 from ..transport import network_error
 from .schemas import AccessToken
 
 _logger = logging.getLogger(__name__)
 
-_CACHE = {}
-_CACHE_LOCK = threading.Lock()
+# (token, expires_at, lifetime) per credentials.
+_CACHE = TokenCache()
 
 
 def clear_token_cache():
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 class AccessTokenProvider:
@@ -49,8 +48,7 @@ class AccessTokenProvider:
         return f"AccessTokenProvider({self.token_url!r}, client_id={self.client_id!r}, msn={self.msn!r})"
 
     def token(self):
-        with _CACHE_LOCK:
-            cached = _CACHE.get(self._key)
+        cached = _CACHE.get(self._key)
         if cached:
             token, expires_at, lifetime = cached
             margin = max(60.0, lifetime / 10.0) if lifetime > 120 else lifetime / 10.0
@@ -59,16 +57,12 @@ class AccessTokenProvider:
         return self.refresh()
 
     def invalidate(self, token=None):
-        with _CACHE_LOCK:
-            cached = _CACHE.get(self._key)
-            if cached and (token is None or cached[0] == token):
-                del _CACHE[self._key]
+        _CACHE.forget(self._key, token)
 
     def refresh(self):
         answer = self.request_token()
         lifetime = float(answer.lifetime_seconds)
-        with _CACHE_LOCK:
-            _CACHE[self._key] = (answer.access_token, self.clock() + lifetime, lifetime)
+        _CACHE.put(self._key, (answer.access_token, self.clock() + lifetime, lifetime))
         return answer.access_token
 
     def request_token(self):

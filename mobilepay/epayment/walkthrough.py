@@ -10,17 +10,13 @@ test environment's force-approve call), refunds part of it and prints the event 
 
 import argparse
 import sys
-import time
 import uuid
 from decimal import Decimal
 
-import qrcode
-
 from .. import argtypes
-from ..errors import MobilePayError, MobilePayTransportError
-from ..polling import wait_until
 from ..provider import PaymentState
 from ..provider_epayment import make_provider
+from ..walkthrough_steps import follow_payment, give_up_unless_reserved, print_qr, run, say
 from .emulator.customers import DEMO_CUSTOMERS
 from .emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CURRENCY, DEMO_MSN, DEMO_SUBSCRIPTION_KEY
 from .schemas import QrImageFormat
@@ -35,10 +31,6 @@ WORDS = {
     PaymentState.CANCELLED_BY_PROVIDER: "cancelled by Vipps MobilePay",
     PaymentState.EXPIRED: "expired",
 }
-
-
-def say(text):
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
 def _amount(text):
@@ -60,14 +52,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=argtypes.seconds(positive=True), default=300,
                         help="seconds to wait for the customer")
     args = parser.parse_args(argv)
-    try:
-        return walk(args)
-    except MobilePayError as error:
-        say(f"stopped: {error}")
-        if isinstance(error, MobilePayTransportError):
-            say(f"Is the ePayment emulator running at {args.emulator}? "
-                "Start it with: python -m mobilepay.epayment.emulator")
-        return 1
+    return run(walk, args, f"Is the ePayment emulator running at {args.emulator}? "
+                           "Start it with: python -m mobilepay.epayment.emulator")
 
 
 def walk(args):
@@ -83,30 +69,15 @@ def walk(args):
         qr_format=QrImageFormat.TARGET_URL, description="Walkthrough till, receipt 1",
         metadata={"orderId": reference, "flow": "qr_on_screen"},
     )
-    code = qrcode.QRCode(border=2)
-    code.add_data(answer.redirect_url)
-    code.print_ascii(out=sys.stdout, invert=True)
+    print_qr(answer.redirect_url)
     say(f"The QR opens: {answer.redirect_url}")
     say(f"Play the customer there, or on {args.emulator}/phone")
     if args.auto:
         phone = DEMO_CUSTOMERS[0].phone_number
         provider.client.force_approve(reference, phone_number=phone)
         say(f"(auto) customer {phone} approved (force approve, test environments only)")
-    seen = []
-
-    def fetch():
-        snapshot = provider.get_payment(reference)
-        if not seen or seen[-1] is not snapshot.state:
-            say(f"payment {snapshot.provider_status:<11} -> {WORDS[snapshot.state]}")
-            seen.append(snapshot.state)
-        return snapshot
-
-    snapshot = wait_until(fetch, lambda s: s.state is PaymentState.RESERVED or s.state.is_final, timeout=args.timeout)
-    if snapshot.state is not PaymentState.RESERVED:
-        say(f"the payment ended {WORDS[snapshot.state]}; nothing to capture")
-        if not snapshot.state.is_final:
-            provider.cancel_payment(reference)
-            say("cancelled it at Vipps MobilePay")
+    snapshot = follow_payment(provider, reference, args.timeout, WORDS, status_width=11)
+    if give_up_unless_reserved(provider, reference, snapshot, WORDS, "Vipps MobilePay"):
         return 1
     provider.capture_payment(reference, snapshot.amount, currency=currency)
     snapshot = provider.get_payment(reference)

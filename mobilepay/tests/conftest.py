@@ -61,17 +61,18 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
-class _AsServedBySandbox:
-    """A requests request seen as if it went to the sandbox host, so that the spec's servers match."""
+class _AsServedBy:
+    """A requests request seen as if it went to ``host_url`` (the sandbox, api.vipps.no), so that the spec's
+    servers match."""
 
-    def __init__(self, request):
+    def __init__(self, request, host_url):
         self._inner = RequestsOpenAPIRequest(request)
         self.parameters = self._inner.parameters
         self.method = self._inner.method
         self.body = self._inner.body
         self.content_type = self._inner.content_type
         self.path = self._inner.path
-        self.host_url = SANDBOX
+        self.host_url = host_url
 
 
 class ContractViolation(AssertionError):
@@ -100,21 +101,26 @@ class Contract:
         """Assert that ``response`` (and, unless told otherwise, its request) follows the spec.
 
         Returns None, so that ``session.hooks["response"].append(lambda r, **kw: contract.check(r))`` works."""
-        request = _AsServedBySandbox(response.request)
+        request = _AsServedBy(response.request, SANDBOX)
         spec = self._spec_for(request.path)
         where = f"{request.method.upper()} {request.path} -> {response.status_code}"
-        if validate_request:
-            try:
-                spec.validate_request(request)
-            except Exception as exc:  # openapi-core raises a family of errors
-                raise ContractViolation(f"request breaks the spec: {where}: {_explain(exc)}") from exc
-        try:
-            spec.validate_response(request, RequestsOpenAPIResponse(response))
-        except Exception as exc:
-            raise ContractViolation(
-                f"response breaks the spec: {where}: {_explain(exc)}\nbody: {response.text[:500]}"
-            ) from exc
+        _validate_exchange(spec, request, response, where, validate_request)
         return None
+
+
+def _validate_exchange(spec, request, response, where, validate_request):
+    """ContractViolation unless the response (and, with ``validate_request``, the request) follows ``spec``."""
+    if validate_request:
+        try:
+            spec.validate_request(request)
+        except Exception as exc:  # openapi-core raises a family of errors
+            raise ContractViolation(f"request breaks the spec: {where}: {_explain(exc)}") from exc
+    try:
+        spec.validate_response(request, RequestsOpenAPIResponse(response))
+    except Exception as exc:
+        raise ContractViolation(
+            f"response breaks the spec: {where}: {_explain(exc)}\nbody: {response.text[:500]}"
+        ) from exc
 
 
 def _explain(exc):
@@ -578,19 +584,6 @@ def _problem_json(value, **parameters):
     return jsonlib.loads(value)
 
 
-class _AsServedByVipps:
-    """A requests request seen as if it went to api.vipps.no, so that the specs' servers match."""
-
-    def __init__(self, request):
-        self._inner = RequestsOpenAPIRequest(request)
-        self.parameters = self._inner.parameters
-        self.method = self._inner.method
-        self.body = self._inner.body
-        self.content_type = self._inner.content_type
-        self.path = self._inner.path
-        self.host_url = VIPPS_HOST
-
-
 class EPaymentContract:
     """Validates traffic against the four saved Vipps MobilePay specs, patched as API.md says."""
 
@@ -631,19 +624,9 @@ class EPaymentContract:
         spec = self._spec_for(path)
         if spec is None:
             raise ContractViolation(f"no saved spec describes {path}")
-        request = _AsServedByVipps(response.request)
+        request = _AsServedBy(response.request, VIPPS_HOST)
         where = f"{request.method.upper()} {path} -> {response.status_code}"
-        if validate_request:
-            try:
-                spec.validate_request(request)
-            except Exception as exc:  # openapi-core raises a family of errors
-                raise ContractViolation(f"request breaks the spec: {where}: {_explain(exc)}") from exc
-        try:
-            spec.validate_response(request, RequestsOpenAPIResponse(response))
-        except Exception as exc:
-            raise ContractViolation(
-                f"response breaks the spec: {where}: {_explain(exc)}\nbody: {response.text[:500]}"
-            ) from exc
+        _validate_exchange(spec, request, response, where, validate_request)
         return None
 
     @staticmethod

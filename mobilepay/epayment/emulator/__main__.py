@@ -4,15 +4,13 @@ Serves the emulator until Ctrl-C and prints what a client needs to connect.
 """
 
 import argparse
-import logging
 import sys
-import threading
 
 from ... import argtypes
+from ...emulator_kit.cli import add_listen_arguments, serve
 from .emulator import EPaymentEmulator
 from .settings import EPaymentEmulatorSettings
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 WHOLE = argtypes.whole_number()
 SECONDS = argtypes.seconds()
 
@@ -21,8 +19,7 @@ def build_parser():
     defaults = EPaymentEmulatorSettings()
     p = argparse.ArgumentParser(prog="python -m mobilepay.epayment.emulator",
                                 description="Emulator of the Vipps MobilePay ePayment, Webhooks and QR APIs.")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    p.add_argument("--port", type=argtypes.port, default=8766, help="port (0: any free port; default 8766)")
+    add_listen_arguments(p, default_port=8766)
     p.add_argument("--public-url", default=None, metavar="URL",
                    help="base of the links handed out (QR images, phone page), e.g. http://192.168.1.20:8766")
     p.add_argument("--token-expires-in", type=WHOLE, default=defaults.token_expires_in_s, metavar="SECONDS",
@@ -56,21 +53,11 @@ def settings_from(args) -> EPaymentEmulatorSettings:
 
 def main(argv=None, stop_event=None):
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if args.host not in LOOPBACK:
-        print(f"WARNING: listening on {args.host}, not only on loopback: anyone who can reach this machine "
-              "can use the emulator.", file=sys.stderr)
-    try:
-        emu = EPaymentEmulator(settings_from(args)).start(args.host, args.port)
-    except OSError as error:
-        print(f"The emulator cannot listen on {args.host}:{args.port}: {error.strerror or error}. "
-              "Is another program using the port? Choose another one with --port (0: any free port).",
-              file=sys.stderr)
-        return 1
-    except Exception as error:  # e.g. a malformed --msn
-        print(f"The emulator cannot start: {error}", file=sys.stderr)
-        return 1
+    # Any other error at start-up (e.g. a malformed --msn) is told too.
+    return serve(args, lambda: EPaymentEmulator(settings_from(args)), _banner, stop_event, start_errors=(Exception,))
+
+
+def _banner(emu):
     demo = emu.demo
     lines = [
         "Vipps MobilePay ePayment emulator",
@@ -87,17 +74,7 @@ def main(argv=None, stop_event=None):
     for customer in demo.customers:
         lines.append(f"    {customer.phone_number:<14} {customer.name} ({customer.age})  personal QR "
                      f"{customer.personal_qr}")
-    lines.append("Press Ctrl-C to stop.")
-    print("\n".join(lines), flush=True)
-    stop_event = stop_event or threading.Event()
-    try:
-        while not stop_event.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,18 +1,13 @@
-"""The emulator's WSGI application: fault injection, routing, error answers, request log."""
+"""The emulator's WSGI application: fault injection, routing, error answers, request log
+(``emulator_kit.wsgi_app``), with the error bodies of each API family and W3C-like trace ids."""
 
 import json
 import logging
-import time
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import Map
-from werkzeug.wrappers import Request
-
-# The v10 emulator's body buffering (bodies over the limit are refused unread) and connection drop.
-from ...emulator.app import _buffer_body, _drop_connection
+from ...emulator_kit.json_responses import JSON
+from ...emulator_kit.wsgi_app import EmulatorCall, FaultInjectingApp
 from . import auth, control_endpoints, epayment_endpoints, images, phone_page, qr_endpoints, webhooks
-from .problems import ApiError, ControlError, invalid, new_trace_id, render
-from .responses import json_response
+from .problems import ApiError, invalid, new_trace_id, render
 from .server import UNDERSCORE_HEADERS_KEY
 
 _logger = logging.getLogger("mobilepay.epayment.emulator")
@@ -25,19 +20,12 @@ API_PREFIXES = ("/accesstoken/", "/epayment/", "/webhooks/", "/qr/")
 MAX_BODY_BYTES = 64 * 1024
 
 
-class Call:
+class Call(EmulatorCall):
     """One request being handled, with the helpers the endpoint functions share."""
 
-    def __init__(self, app, request, trace_id):
-        self.app = app
-        self.emulator = app.emulator
-        self.state = app.emulator.state
-        self.request = request
-        self.trace_id = trace_id
-
     @property
-    def settings(self):
-        return self.state.settings
+    def trace_id(self):
+        return self.request_id
 
     @property
     def base_url(self):
@@ -75,68 +63,33 @@ class Call:
         return render(error, self.request.path, self.trace_id)
 
 
-class EPaymentApp:
-    def __init__(self, emulator):
-        self.emulator = emulator
-        rules = []
-        for module in (auth, epayment_endpoints, webhooks, qr_endpoints, images, phone_page, control_endpoints):
-            rules.extend(module.rules())
-        self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+class EPaymentApp(FaultInjectingApp):
+    endpoint_modules = (auth, epayment_endpoints, webhooks, qr_endpoints, images, phone_page, control_endpoints)
+    call_class = Call
+    api_error = ApiError
+    max_body_bytes = MAX_BODY_BYTES
+    fault_free_prefixes = FAULT_FREE_PREFIXES
+    fault_body_content_type = JSON
+    logger = _logger
 
-    def __call__(self, environ, start_response):
-        too_large = _buffer_body(environ, MAX_BODY_BYTES)
-        request = Request(environ)
-        method, path = request.method, request.path
-        trace_id = new_trace_id()
-        logged = path.startswith(API_PREFIXES)
-        if too_large:
-            response = render(ApiError(413, detail=f"The request body is larger than {MAX_BODY_BYTES} bytes"), path,
-                              trace_id)
-            response.headers["Connection"] = "close"  # the rest of the body is never read
-            if logged:
-                self.emulator.log_request(method, path, 413)
-            return response(environ, start_response)
-        fault = None
-        if not path.startswith(FAULT_FREE_PREFIXES):
-            fault = self.emulator.faults.take(method, path)
-        if fault is not None and fault.kind == "latency":
-            time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
-        if fault is not None and fault.kind == "drop_before":
-            if logged:
-                self.emulator.log_request(method, path, None)
-            request.get_data()  # left unread, it would be parsed as the next request of the closed connection
-            _drop_connection(environ)
-        if fault is not None and fault.kind == "status":
-            response = render(ApiError(fault.status, detail="Injected fault"), path, trace_id)
-        else:
-            response = self.dispatch(request, trace_id)
-        if fault is not None and fault.kind == "body":
-            response = json_response({}, status=fault.status)
-            response.set_data(fault.body.encode("utf-8"))
-        if logged:
-            self.emulator.log_request(method, path, response.status_code)
-        if fault is not None and fault.kind == "drop_after":
-            _drop_connection(environ)
-        return response(environ, start_response)
+    def request_id(self, request):
+        return new_trace_id()
 
-    def dispatch(self, request, trace_id):
-        call = Call(self, request, trace_id)
-        adapter = self.url_map.bind_to_environ(request.environ)
-        try:
-            endpoint, values = adapter.match()
-            return endpoint(call, **values)
-        except ApiError as error:
-            return call.render(error)
-        except ControlError as error:
-            return json_response({"error": str(error)}, status=400)
-        except MethodNotAllowed as exc:
-            allowed = sorted(exc.valid_methods or ())
-            response = call.render(ApiError(405, detail=f"{request.method} is not allowed here; use "
-                                                        f"{', '.join(allowed)}"))
-            response.headers["Allow"] = ", ".join(allowed)
-            return response
-        except HTTPException as exc:
-            return call.render(ApiError(exc.code or 404, detail=f"No endpoint at {request.path}"))
-        except Exception:
-            _logger.exception("emulator error on %s %s", request.method, request.path)
-            return call.render(ApiError(500, detail="Internal error in the emulator"))
+    def is_logged(self, path):
+        return path.startswith(API_PREFIXES)
+
+    def too_large_response(self, request, trace_id):
+        return render(ApiError(413, detail=f"The request body is larger than {MAX_BODY_BYTES} bytes"), request.path,
+                      trace_id)
+
+    def injected_status_response(self, status, request, trace_id):
+        return render(ApiError(status, detail="Injected fault"), request.path, trace_id)
+
+    def api_error_response(self, call, error):
+        return call.render(error)
+
+    def routing_error_response(self, call, status, message):
+        return call.render(ApiError(status, detail=message))
+
+    def internal_error_response(self, call):
+        return call.render(ApiError(500, detail="Internal error in the emulator"))

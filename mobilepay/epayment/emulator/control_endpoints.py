@@ -29,65 +29,29 @@ Errors answer ``400 {"error": "..."}``. Every body is optional unless a field is
     POST   /emulator/customers                              {"phoneNumber" (required), "name", "age", "country"}
 """
 
-import json
-
 from werkzeug.routing import Rule
 
+from ...emulator_kit import controls
+from ...emulator_kit.controls import control_body, ok, required
 from .problems import ControlError
 from .responses import json_response
-
-
-def _body(call):
-    raw = call.request.get_data()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise ControlError("the body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ControlError("the body must be a JSON object")
-    return body
-
-
-def _required(body, key):
-    if body.get(key) in (None, ""):
-        raise ControlError(f"{key} is required")
-    return body[key]
-
-
-def _ok(**extra):
-    return json_response({"ok": True, **extra})
-
-
-def reset(call):
-    call.emulator.reset()
-    return _ok()
 
 
 def demo(call):
     return json_response(call.emulator.demo.to_json())
 
 
-def dump_state(call):
-    return json_response(call.emulator.dump_state())
-
-
 def update_settings(call):
-    try:
-        call.settings.update(_body(call))
-    except ValueError as exc:
-        raise ControlError(str(exc)) from None
-    return _ok()
+    return controls.update_settings(call, control_body(call))
 
 
 def advance_clock(call):
-    seconds = _required(_body(call), "seconds")
+    seconds = required(control_body(call), "seconds")
     try:
         call.emulator.clock.advance(seconds)
     except ValueError as exc:
         raise ControlError(f"seconds: {exc}") from None
-    return _ok(clockOffsetSeconds=call.emulator.clock.offset_seconds)
+    return ok(clockOffsetSeconds=call.emulator.clock.offset_seconds)
 
 
 def payment(call, reference):
@@ -95,26 +59,26 @@ def payment(call, reference):
 
 
 def approve(call, reference):
-    body = _body(call)
+    body = control_body(call)
     return json_response(call.emulator.approve(reference, body.get("phoneNumber"), msn=body.get("msn")))
 
 
 def reject(call, reference):
-    return json_response(call.emulator.reject(reference, msn=_body(call).get("msn")))
+    return json_response(call.emulator.reject(reference, msn=control_body(call).get("msn")))
 
 
 def expire(call, reference):
-    return json_response(call.emulator.expire(reference, msn=_body(call).get("msn")))
+    return json_response(call.emulator.expire(reference, msn=control_body(call).get("msn")))
 
 
 def processing(call, reference):
-    body = _body(call)
+    body = control_body(call)
     return json_response(call.emulator.set_processing(reference, bool(body.get("processing", True)),
                                                       msn=body.get("msn")))
 
 
 def scan(call, merchant_qr_id):
-    body = _body(call)
+    body = control_body(call)
     token = call.emulator.scan_callback_qr(merchant_qr_id, body.get("phoneNumber"), msn=body.get("msn"))
     return json_response({"customerToken": token})
 
@@ -124,22 +88,7 @@ def list_faults(call):
 
 
 def add_fault(call):
-    body = _body(call)
-    try:
-        fault = call.emulator.faults.add(
-            method=body.get("method", "POST"), path=body.get("path", "/epayment/v1/payments"),
-            kind=body.get("kind", "status"), status=body.get("status"), latency_ms=body.get("latencyMs", 0),
-            times=body.get("times", 1), probability=body.get("probability", 1.0),
-            latency_max_ms=body.get("latencyMaxMs"), body=body.get("body", ""),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ControlError(str(exc)) from None
-    return _ok(fault=fault.to_json())
-
-
-def clear_faults(call):
-    call.emulator.faults.clear()
-    return _ok()
+    return controls.add_fault(call, control_body(call), default_path="/epayment/v1/payments")
 
 
 def deliveries(call):
@@ -147,7 +96,7 @@ def deliveries(call):
 
 
 def redeliver(call):
-    index = _body(call).get("index", -1)
+    index = control_body(call).get("index", -1)
     if isinstance(index, bool) or not isinstance(index, int):
         raise ControlError("index must be a whole number")
     try:
@@ -156,14 +105,10 @@ def redeliver(call):
         raise ControlError(f"there is no delivery {index}") from None
 
 
-def requests_log(call):
-    return json_response([list(entry) for entry in call.emulator.requests_log])
-
-
 def add_sales_unit(call):
-    body = _body(call)
+    body = control_body(call)
     keys = call.emulator.add_sales_unit(
-        _required(body, "msn"), currency=body.get("currency", "DKK"), name=body.get("name"),
+        required(body, "msn"), currency=body.get("currency", "DKK"), name=body.get("name"),
         push_message_allowed=body.get("pushMessageAllowed", True),
         partial_capture_allowed=body.get("partialCaptureAllowed", True),
     )
@@ -172,8 +117,8 @@ def add_sales_unit(call):
 
 
 def add_customer(call):
-    body = _body(call)
-    customer = call.emulator.add_customer(_required(body, "phoneNumber"), name=body.get("name", "Test Customer"),
+    body = control_body(call)
+    customer = call.emulator.add_customer(required(body, "phoneNumber"), name=body.get("name", "Test Customer"),
                                           age=body.get("age", 30), country=body.get("country", "DK"))
     return json_response(customer.to_json())
 
@@ -181,9 +126,9 @@ def add_customer(call):
 def rules():
     p = "/emulator"
     return [
-        Rule(p + "/reset", methods=["POST"], endpoint=reset),
+        Rule(p + "/reset", methods=["POST"], endpoint=controls.reset),
         Rule(p + "/demo", methods=["GET"], endpoint=demo),
-        Rule(p + "/state", methods=["GET"], endpoint=dump_state),
+        Rule(p + "/state", methods=["GET"], endpoint=controls.dump_state),
         Rule(p + "/settings", methods=["POST"], endpoint=update_settings),
         Rule(p + "/clock/advance", methods=["POST"], endpoint=advance_clock),
         Rule(p + "/payments/<reference>", methods=["GET"], endpoint=payment),
@@ -194,10 +139,10 @@ def rules():
         Rule(p + "/merchant-callback/<merchant_qr_id>/scan", methods=["POST"], endpoint=scan),
         Rule(p + "/faults", methods=["GET"], endpoint=list_faults),
         Rule(p + "/faults", methods=["POST"], endpoint=add_fault),
-        Rule(p + "/faults", methods=["DELETE"], endpoint=clear_faults),
+        Rule(p + "/faults", methods=["DELETE"], endpoint=controls.clear_faults),
         Rule(p + "/deliveries", methods=["GET"], endpoint=deliveries),
         Rule(p + "/deliveries/redeliver", methods=["POST"], endpoint=redeliver),
-        Rule(p + "/requests", methods=["GET"], endpoint=requests_log),
+        Rule(p + "/requests", methods=["GET"], endpoint=controls.requests_log),
         Rule(p + "/sales-units", methods=["POST"], endpoint=add_sales_unit),
         Rule(p + "/customers", methods=["POST"], endpoint=add_customer),
     ]

@@ -2,19 +2,20 @@
 
 import threading
 
+from ...emulator_kit.lifecycle import ServedEmulator
 from . import checkins, payments
 from .app import EPaymentApp
 from .clock import EmulatorClock
 from .delivery import Deliverer
 from .faults import EPaymentFaults
 from .problems import ControlError
-from .server import BackgroundServer
+from .server import SERVER_THREAD_NAME, EPaymentRequestHandler
 from .settings import EPaymentEmulatorSettings
 from .state import EPaymentState
 from .tokens import AccessTokens
 
 
-class EPaymentEmulator:
+class EPaymentEmulator(ServedEmulator):
     """An in-memory Vipps MobilePay ePayment service (+ Access Token, Webhooks and QR APIs).
 
     >>> emu = EPaymentEmulator(EPaymentEmulatorSettings.for_tests()).start("127.0.0.1", 0)
@@ -23,7 +24,11 @@ class EPaymentEmulator:
     >>> emu.stop()
     """
 
+    request_handler = EPaymentRequestHandler
+    server_thread_name = SERVER_THREAD_NAME
+
     def __init__(self, settings: EPaymentEmulatorSettings = None):
+        super().__init__()
         self._initial_settings = (settings or EPaymentEmulatorSettings()).copy()
         self.settings = self._initial_settings.copy()
         self.clock = EmulatorClock()
@@ -32,42 +37,26 @@ class EPaymentEmulator:
         self.deliverer = Deliverer(self.settings, self.clock)
         self.state = EPaymentState(self.settings, self.clock)
         self.state.deliverer = self.deliverer
-        self._log_lock = threading.Lock()
-        self.requests_log = []
         self.demo = self.state.seed()
         self.wsgi_app = EPaymentApp(self)
-        self._server = None
         self._sweeper = None
         self._stopping = threading.Event()
         self.clock.on_advance(self.sweep)
 
-    # ------------------------------------------------------------------ serving
+    # ------------------------------------------------------------------ serving (start, stop, base_url, with)
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "EPaymentEmulator":
-        if self._server is not None:
-            raise RuntimeError("the emulator is already running at " + self.base_url)
-        self._server = BackgroundServer(self.wsgi_app, host, port)
+    def _after_start(self) -> None:
         self.deliverer.start()
         self._stopping.clear()
         self._sweeper = threading.Thread(target=self._sweep_loop, name="epayment-emulator-sweeper", daemon=True)
         self._sweeper.start()
-        return self
 
-    def stop(self) -> None:
+    def _before_stop(self) -> None:
         self._stopping.set()
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
             self._sweeper = None
         self.deliverer.stop()
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running: call start() first")
-        return self._server.base_url
 
     @property
     def public_url(self) -> str:
@@ -77,18 +66,6 @@ class EPaymentEmulator:
     @property
     def phone_url(self) -> str:
         return self.public_url + "/phone"
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    def __enter__(self):
-        if self._server is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     def _sweep_loop(self):
         while not self._stopping.wait(max(0.01, float(self.settings.sweep_interval_s))):
@@ -110,8 +87,7 @@ class EPaymentEmulator:
             self.clock.reset()
             self.faults.clear()
             self.deliverer.reset()
-            with self._log_lock:
-                self.requests_log.clear()
+            self._clear_requests_log()
             self.demo = self.state.seed()
 
     def add_sales_unit(self, msn, currency="DKK", name=None, push_message_allowed=True,
@@ -188,10 +164,6 @@ class EPaymentEmulator:
     def redeliver(self, index=-1) -> dict:
         """Send the recorded delivery ``index`` again (a duplicate, as the real service sometimes does)."""
         return self.deliverer.redeliver(index)
-
-    def log_request(self, method, path, status):
-        with self._log_lock:
-            self.requests_log.append((method, path, status))
 
     def dump_state(self) -> dict:
         with self.state.transaction() as now:

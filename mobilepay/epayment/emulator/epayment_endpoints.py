@@ -88,61 +88,64 @@ def create_payment(call):
     return _idempotent(call, unit, "create", target, produce)
 
 
-def get_payment(call, reference):
+def _read_payment(call, reference, answer):
+    """GET of a payment of the caller's sales unit: ``answer(payment)`` is the JSON body."""
     unit = call.unit()
     reference = _path_reference(reference)
     with call.state.transaction():
-        return json_response(payments.payment_json(call.state.own_payment(unit.msn, reference)))
+        return json_response(answer(call.state.own_payment(unit.msn, reference)))
+
+
+def get_payment(call, reference):
+    return _read_payment(call, reference, payments.payment_json)
 
 
 def get_events(call, reference):
+    return _read_payment(call, reference, payments.events_json)
+
+
+def _modify_payment(call, reference, operation, read_request, apply, required=True):
+    """capture, cancel and refund: an idempotent POST on a payment of the caller's sales unit, answered with
+    a ModificationResponse. ``read_request()`` checks the body (before the payment is looked up);
+    ``apply(unit, payment, request, key, now)`` makes the change and returns its event."""
     unit = call.unit()
+    check_system_headers(call)
     reference = _path_reference(reference)
-    with call.state.transaction():
-        return json_response(payments.events_json(call.state.own_payment(unit.msn, reference)))
+
+    def produce(now, key):
+        request = read_request()
+        payment = call.state.own_payment(unit.msn, reference)
+        event = apply(unit, payment, request, key, now)
+        return json_response(payments.modification_json(call.state, payment, event))
+
+    return _idempotent(call, unit, operation, reference, produce, required=required)
 
 
 def capture(call, reference):
-    unit = call.unit()
-    check_system_headers(call)
-    reference = _path_reference(reference)
+    def capture_amount(unit, payment, amount, key, now):
+        value, currency = amount
+        return payments.capture(call.state, unit, payment, value, currency, key, now)
 
-    def produce(now, key):
-        value, currency = validation.modification(call.json_body())
-        payment = call.state.own_payment(unit.msn, reference)
-        event = payments.capture(call.state, unit, payment, value, currency, key, now)
-        return json_response(payments.modification_json(call.state, payment, event))
-
-    return _idempotent(call, unit, "capture", reference, produce)
+    return _modify_payment(call, reference, "capture", lambda: validation.modification(call.json_body()),
+                           capture_amount)
 
 
 def cancel(call, reference):
-    unit = call.unit()
-    check_system_headers(call)
-    reference = _path_reference(reference)
+    def cancel_payment(unit, payment, transaction_only, key, now):
+        return payments.cancel(call.state, payment, transaction_only, key, now)
 
-    def produce(now, key):
-        transaction_only = validation.cancel_request(call.json_body(required=False))
-        payment = call.state.own_payment(unit.msn, reference)
-        event = payments.cancel(call.state, payment, transaction_only, key, now)
-        return json_response(payments.modification_json(call.state, payment, event))
-
-    return _idempotent(call, unit, "cancel", reference, produce,
-                       required=call.settings.cancel_requires_idempotency_key)
+    return _modify_payment(call, reference, "cancel",
+                           lambda: validation.cancel_request(call.json_body(required=False)), cancel_payment,
+                           required=call.settings.cancel_requires_idempotency_key)
 
 
 def refund(call, reference):
-    unit = call.unit()
-    check_system_headers(call)
-    reference = _path_reference(reference)
+    def refund_amount(unit, payment, amount, key, now):
+        value, currency = amount
+        return payments.refund(call.state, payment, value, currency, key, now)
 
-    def produce(now, key):
-        value, currency = validation.modification(call.json_body())
-        payment = call.state.own_payment(unit.msn, reference)
-        event = payments.refund(call.state, payment, value, currency, key, now)
-        return json_response(payments.modification_json(call.state, payment, event))
-
-    return _idempotent(call, unit, "refund", reference, produce)
+    return _modify_payment(call, reference, "refund", lambda: validation.modification(call.json_body()),
+                           refund_amount)
 
 
 def force_approve(call, reference):

@@ -145,21 +145,21 @@ def approve(state, payment, phone_number, now):
 
 def reject(state, payment, now):
     """The customer cancels in the app: CREATED -> ABORTED."""
-    if payment.state != "CREATED":
-        raise Refusal(f"payment {payment.reference} is {payment.state}: only a CREATED payment can be rejected")
-    payment.state = "ABORTED"
-    payment.processing = False
-    record_event(state, payment, "ABORTED", payment.amount, now)
-    return payment
+    return _end_created(state, payment, "ABORTED", "can be rejected", now)
 
 
 def expire(state, payment, at):
     """CREATED -> EXPIRED (API.md 8.4); ``at`` is when it fell due."""
+    return _end_created(state, payment, "EXPIRED", "can expire", at)
+
+
+def _end_created(state, payment, final_state, what_it_can, at):
+    """A CREATED payment ends unapproved in ``final_state`` (its event of the whole amount); else Refusal."""
     if payment.state != "CREATED":
-        raise Refusal(f"payment {payment.reference} is {payment.state}: only a CREATED payment can expire")
-    payment.state = "EXPIRED"
+        raise Refusal(f"payment {payment.reference} is {payment.state}: only a CREATED payment {what_it_can}")
+    payment.state = final_state
     payment.processing = False
-    record_event(state, payment, "EXPIRED", payment.amount, at)
+    record_event(state, payment, final_state, payment.amount, at)
     return payment
 
 

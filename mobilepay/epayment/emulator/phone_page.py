@@ -136,11 +136,7 @@ def home(call):
             body.append(f"<h2>My QR code</h2><div class='card'><img class='qr' alt='personal QR' "
                         f"src='{_e(qr.svg_data_uri(customer.personal_qr))}'><small>{_e(customer.personal_qr)}"
                         f"</small></div>")
-            waiting = [p for p in state.payments.values() if p.state == "CREATED" and p.customer == number]
-            body.append("<h2>Payment requests</h2>")
-            body.extend(_payment_card(state, p, number) for p in waiting)
-            if not waiting:
-                body.append("<p><small>No payment is waiting for you.</small></p>")
+            body.extend(_payment_requests(state, number, "No payment is waiting for you."))
         body.append("<h2>Open a QR code</h2><form method='get' action='/phone/open' class='card'>"
                     "<input name='url' size='34' placeholder='the link of a payment QR'>"
                     f"<input type='hidden' name='customer' value='{_e(number)}'> <button>Open</button></form>")
@@ -176,9 +172,29 @@ def open_link(call):
     return redirect(_link(f"/phone/pay/{token}", customer=customer), 303)
 
 
+def _payment_requests(state, number, nothing_waiting, msn=None):
+    """The "Payment requests" section: the CREATED payments sent to ``number`` (of ``msn``, when given)."""
+    waiting = [p for p in state.payments.values()
+               if p.state == "CREATED" and p.customer == number and (msn is None or p.msn == msn)]
+    parts = ["<h2>Payment requests</h2>"]
+    parts.extend(_payment_card(state, p, number) for p in waiting)
+    if not waiting:
+        parts.append(f"<p><small>{nothing_waiting}</small></p>")
+    return parts
+
+
+def _looked_up(index, records, key):
+    """``records[index[key]]``; None when either has no such entry."""
+    where = index.get(key)
+    return records.get(where) if where else None
+
+
 def _payment_for(state, token):
-    where = state.payment_tokens.get(token)
-    return state.payments.get(where) if where else None
+    return _looked_up(state.payment_tokens, state.payments, token)
+
+
+def _unknown_qr(text):
+    return _page("Unknown QR code", f"<p class='msg'>{text}</p>", status=404)
 
 
 def pay_page(call, token):
@@ -186,7 +202,7 @@ def pay_page(call, token):
     with state.transaction():
         payment = _payment_for(state, token)
         if payment is None:
-            return _page("Unknown QR code", "<p class='msg'>This QR code is not recognised.</p>", status=404)
+            return _unknown_qr("This QR code is not recognised.")
         customer = _customer(call, state)
         body = _message(call) + _payment_card(state, payment, customer.phone_number if customer else None)
     return _page("Payment", body)
@@ -199,7 +215,7 @@ def pay_action(call, token):
     with state.transaction() as now:
         payment = _payment_for(state, token)
         if payment is None:
-            return _page("Unknown QR code", "<p class='msg'>This QR code is not recognised.</p>", status=404)
+            return _unknown_qr("This QR code is not recognised.")
         try:
             if action == "approve":
                 payments.approve(state, payment, number, now)
@@ -215,8 +231,7 @@ def pay_action(call, token):
 
 
 def _sticker(state, key):
-    where = state.qr_keys.get(key)
-    return state.callback_qrs.get(where) if where else None
+    return _looked_up(state.qr_keys, state.callback_qrs, key)
 
 
 def scan_page(call, key):
@@ -224,7 +239,7 @@ def scan_page(call, key):
     with state.transaction():
         sticker = _sticker(state, key)
         if sticker is None:
-            return _page("Unknown QR code", "<p class='msg'>QR code not recognised.</p>", status=404)
+            return _unknown_qr("QR code not recognised.")
         customer = _customer(call, state)
         number = customer.phone_number if customer else None
         body = [_message(call),
@@ -233,12 +248,8 @@ def scan_page(call, key):
                 f"<form method='post' action='/phone/scan/{_e(key)}' class='card'>Check in as "
                 f"{_customer_select(state, number)} <button class='approve'>Check in</button></form>"]
         if customer is not None:
-            waiting = [p for p in state.payments.values()
-                       if p.state == "CREATED" and p.customer == number and p.msn == sticker.msn]
-            body.append("<h2>Payment requests</h2>")
-            body.extend(_payment_card(state, p, number) for p in waiting)
-            if not waiting:
-                body.append("<p><small>Waiting for the shop to send the payment request...</small></p>")
+            body.extend(_payment_requests(state, number, "Waiting for the shop to send the payment request...",
+                                          msn=sticker.msn))
     return _page("Check in", "".join(body))
 
 
@@ -248,7 +259,7 @@ def scan_action(call, key):
     with state.transaction() as now:
         sticker = _sticker(state, key)
         if sticker is None:
-            return _page("Unknown QR code", "<p class='msg'>QR code not recognised.</p>", status=404)
+            return _unknown_qr("QR code not recognised.")
         try:
             checkin = checkins.scan(state, sticker, number, now)
             number = checkin.customer

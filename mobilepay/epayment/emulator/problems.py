@@ -14,13 +14,15 @@
   family, the body Vipps MobilePay users report (vippsas/vipps-developers#80) [inference].
 """
 
-import json
 import secrets
 
 from werkzeug.wrappers import Response
 
+# ControlError: a test control (Python method or ``/emulator/...`` endpoint) could not be carried out.
+from ...emulator_kit.controls import ControlError as ControlError
+from ...emulator_kit.json_responses import json_response as _json
+
 PROBLEM_JSON = "application/problem+json"
-JSON = "application/json; charset=utf-8"
 
 # code -> (HTTP status, title). Statuses: 409 for idempotency and reference conflicts (API.md 5, 7.1.1),
 # 422 for 5070 (since v1.6.0), 404 for 5090 [Unconfirmed: "probably 404"], 400 otherwise.
@@ -79,10 +81,6 @@ class ApiError(Exception):
         super().__init__(f"{self.status} {self.code or ''} {self.detail}".replace("  ", " "))
 
 
-class ControlError(Exception):
-    """A test control (Python method or ``/emulator/...`` endpoint) could not be carried out."""
-
-
 def coded(code, detail=None, status=None) -> ApiError:
     default_status, title = ERROR_CODES[str(code)]
     return ApiError(status or default_status, title, detail or title, code=code)
@@ -113,10 +111,6 @@ def family_of(path: str) -> str:
     if path.startswith("/qr/"):
         return "qr"
     return "epayment"
-
-
-def _json(body, status, content_type=JSON) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type=content_type)
 
 
 def render(error: ApiError, path: str, trace_id: str) -> Response:

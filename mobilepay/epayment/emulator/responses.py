@@ -1,18 +1,5 @@
-"""Building the emulator's successful HTTP answers."""
+"""Building the emulator's successful HTTP answers: JSON, or no body (and no Content-Type) for the
+200 of force approve and the QR PUTs and the 204 of a delete (``emulator_kit.json_responses``)."""
 
-import json
-
-from werkzeug.wrappers import Response
-
-JSON = "application/json; charset=utf-8"
-
-
-def json_response(body, status=200, content_type=JSON) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type=content_type)
-
-
-def empty_response(status=200) -> Response:
-    """An answer with no body (and no Content-Type): 200 of force approve and the QR PUTs, 204 of a delete."""
-    response = Response(b"", status=status)
-    response.headers.remove("Content-Type")
-    return response
+from ...emulator_kit.json_responses import empty_response as empty_response
+from ...emulator_kit.json_responses import json_response as json_response

@@ -7,10 +7,11 @@ emulated time (payment expiry, token lifetime, capture deadlines) is moved with
 ``emulator.clock.advance(seconds)`` instead.
 """
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Optional
+
+from ...emulator_kit.tunable_settings import TunableSettings
 
 DAY = 24 * 3600
 
@@ -31,7 +32,7 @@ CURRENCIES = ("NOK", "DKK", "EUR")
 
 
 @dataclass
-class EPaymentEmulatorSettings:
+class EPaymentEmulatorSettings(TunableSettings):
     # Access token lifetime (expires_in): 1 hour in the test environment (API.md 2, 3.2).
     token_expires_in_s: int = 3600
     # A CREATED payment expires after 10 minutes without the customer acting (API.md 8.4).
@@ -101,30 +102,13 @@ class EPaymentEmulatorSettings:
         values.update(overrides)
         return cls(**values)
 
-    def copy(self) -> "EPaymentEmulatorSettings":
-        clone = dataclasses.replace(self)
-        clone.capture_guarantee_days = dict(self.capture_guarantee_days)
-        clone.minimum_amounts = dict(self.minimum_amounts)
-        return clone
-
-    def assign(self, other: "EPaymentEmulatorSettings") -> None:
-        """Take over every value of ``other`` (the live object stays the same)."""
-        fresh = other.copy()
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(fresh, f.name))
-
     def update(self, values: dict) -> None:
         """Change settings from JSON values, all checked first: a bad one changes nothing.
 
         Each value must have the type of the field's default (a whole number for counts, a
         number for seconds, true/false, a text, a list for the tuples, an object for the
         per-currency maps); nothing negative. Raises ``ValueError``."""
-        if not isinstance(values, dict):
-            raise ValueError("the settings must be an object")
-        fields = {f.name: f for f in dataclasses.fields(self)}
-        unknown = sorted(set(values) - set(fields))
-        if unknown:
-            raise ValueError(f"unknown settings: {', '.join(unknown)}")
+        self._check_names(values)
         defaults = type(self)()
         checked = {name: _checked(name, getattr(defaults, name), value) for name, value in values.items()}
         for name, value in checked.items():

@@ -1,19 +1,18 @@
 """The emulated back end's memory: sales units, customers, payments, webhook registrations,
 callback QRs and check-ins.
 
-One re-entrant lock guards everything. ``transaction()`` takes it and first applies what fell
-due by the emulator clock (payments expire after 10 minutes, API.md 8.4, with their EXPIRED
-webhook; stale check-ins are forgotten), so every read sees an up-to-date state. The webhook
-deliveries an operation causes are only queued under the lock; they are sent by the
-deliverer's own threads, never by the thread answering the API call.
+One re-entrant lock guards everything (``emulator_kit.locked_state``). ``transaction()`` takes it
+and first applies what fell due by the emulator clock (payments expire after 10 minutes, API.md
+8.4, with their EXPIRED webhook; stale check-ins are forgotten), so every read sees an up-to-date
+state. The webhook deliveries an operation causes are only queued under the lock; they are sent
+by the deliverer's own threads, never by the thread answering the API call.
 """
 
-import contextlib
 import secrets
-import threading
 import uuid
 from dataclasses import dataclass, field
 
+from ...emulator_kit.locked_state import LockedState
 from . import payments
 from .customers import DEMO_CUSTOMERS, Customer
 from .idempotency import IdempotencyStore
@@ -47,13 +46,10 @@ class DemoData:
                 "personalQrs": dict(self.personal_qrs), "customers": [c.to_json() for c in self.customers]}
 
 
-class EPaymentState:
+class EPaymentState(LockedState):
     def __init__(self, settings, clock):
-        self.settings = settings
-        self.clock = clock
-        self.lock = threading.RLock()
         self.deliverer = None  # set by the emulator: queues webhook deliveries
-        self._clear()
+        super().__init__(settings, clock)
 
     def _clear(self):
         self.sales_units = {}  # msn -> SalesUnit
@@ -80,14 +76,6 @@ class EPaymentState:
                 personal_qrs={c.phone_number: c.personal_qr for c in DEMO_CUSTOMERS},
                 customers=DEMO_CUSTOMERS,
             )
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """Hold the lock with every time-based change applied; yields "now"."""
-        with self.lock:
-            now = self.clock.now()
-            self.sweep(now)
-            yield now
 
     def sweep(self, now):
         payments.expire_due(self, now)

@@ -1,0 +1,182 @@
+"""The WSGI application both emulators build on: body limit, fault injection, routing, error
+mapping and the request log. Each emulator says how its errors look (the hooks of ``FaultInjectingApp``).
+
+Faults (``Faults``, set by tests) hit every path except ``fault_free_prefixes``: ``status`` answers
+with that status unprocessed, ``latency`` waits first, ``drop_before`` closes the connection
+unprocessed, ``drop_after`` processes and then closes it, ``body`` processes and answers the
+fault's body instead.
+"""
+
+import io
+import logging
+import socket
+import time
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_input_stream
+
+from .controls import ControlError
+from .json_responses import json_response
+
+
+class EmulatorCall:
+    """One request being handled, with the helpers the endpoint functions share."""
+
+    def __init__(self, app, request, request_id):
+        self.app = app
+        self.emulator = app.emulator
+        self.state = app.emulator.state
+        self.request = request
+        self.request_id = request_id
+
+    @property
+    def settings(self):
+        return self.state.settings
+
+
+class FaultInjectingApp:
+    # The modules whose ``rules()`` make the URL map, the ``EmulatorCall`` subclass the endpoints get,
+    # and the exception the business logic raises for an error answer.
+    endpoint_modules = ()
+    call_class = EmulatorCall
+    api_error = ()  # nothing, until an emulator names its ApiError
+    # Larger bodies are refused unread (413); these paths (test controls, the phone page) are never faulted.
+    max_body_bytes = 64 * 1024
+    fault_free_prefixes = ("/emulator/", "/phone")
+    # Content-Type of the answer of a ``body`` fault.
+    fault_body_content_type = "application/json"
+    logger = logging.getLogger(__name__)
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        rules = []
+        for module in self.endpoint_modules:
+            rules.extend(module.rules())
+        self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    # ------------------------------------------------------------------ what each emulator says
+
+    def request_id(self, request) -> str:
+        """The id the error answers of this request carry (correlation id, trace id)."""
+        raise NotImplementedError
+
+    def is_logged(self, path) -> bool:
+        """Whether ``requests_log`` records calls of this path."""
+        return True
+
+    def too_large_response(self, request, request_id):
+        raise NotImplementedError
+
+    def injected_status_response(self, status, request, request_id):
+        """The answer of a ``status`` fault."""
+        raise NotImplementedError
+
+    def api_error_response(self, call, error):
+        raise NotImplementedError
+
+    def routing_error_response(self, call, status, message):
+        """No such endpoint (404), or not with this method (405)."""
+        raise NotImplementedError
+
+    def internal_error_response(self, call):
+        raise NotImplementedError
+
+    def finish(self, response, request_id) -> None:
+        """Last touches on every answer that was not refused for its size (e.g. a correlation header)."""
+
+    # ------------------------------------------------------------------ handling a request
+
+    def __call__(self, environ, start_response):
+        too_large = buffer_body(environ, self.max_body_bytes)
+        request = Request(environ)
+        method, path = request.method, request.path
+        request_id = self.request_id(request)
+        logged = self.is_logged(path)
+        if too_large:
+            response = self.too_large_response(request, request_id)
+            response.headers["Connection"] = "close"  # the rest of the body is never read
+            if logged:
+                self.emulator.log_request(method, path, 413)
+            return response(environ, start_response)
+        fault = None
+        if not path.startswith(self.fault_free_prefixes):
+            fault = self.emulator.faults.take(method, path)
+        if fault is not None and fault.kind == "latency":
+            time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
+        if fault is not None and fault.kind == "drop_before":
+            if logged:
+                self.emulator.log_request(method, path, None)
+            # Read the body first: left in the server's buffer, it would be parsed as the next
+            # request of the (now closed) connection, and logged as a bad request.
+            request.get_data()
+            drop_connection(environ)
+        if fault is not None and fault.kind == "status":
+            response = self.injected_status_response(fault.status, request, request_id)
+        else:
+            response = self.dispatch(request, request_id)
+        if fault is not None and fault.kind == "body":
+            response = Response(fault.body.encode("utf-8"), status=fault.status,
+                                content_type=self.fault_body_content_type)
+        self.finish(response, request_id)
+        if logged:
+            self.emulator.log_request(method, path, response.status_code)
+        if fault is not None and fault.kind == "drop_after":
+            drop_connection(environ)
+        return response(environ, start_response)
+
+    def dispatch(self, request, request_id):
+        call = self.call_class(self, request, request_id)
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+            return endpoint(call, **values)
+        except self.api_error as error:
+            return self.api_error_response(call, error)
+        except ControlError as error:
+            return json_response({"error": str(error)}, status=400)
+        except MethodNotAllowed as exc:
+            allowed = sorted(exc.valid_methods or ())
+            response = self.routing_error_response(
+                call, 405, f"{request.method} is not allowed here; use {', '.join(allowed)}")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        except HTTPException as exc:
+            return self.routing_error_response(call, exc.code or 404, f"No endpoint at {request.path}")
+        except Exception:
+            self.logger.exception("emulator error on %s %s", request.method, request.path)
+            return self.internal_error_response(call)
+
+
+def buffer_body(environ, limit):
+    """Read the request body into memory, at most ``limit`` bytes; True when it is larger.
+
+    A body with a Content-Length over the limit is not read at all; a chunked body is
+    read up to the limit and no further. The body read is put back as ``wsgi.input``,
+    so the request can be read as usual.
+    """
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit() and int(length) > limit:
+        return True
+    stream = get_input_stream(environ)
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        return True
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
+    return False
+
+
+def drop_connection(environ):
+    """Close the connection without an answer (the client sees the connection end)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("connection-drop faults need the emulator's own HTTP server")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    raise ConnectionAbortedError("connection dropped by fault injection")
