@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The cashier's side in a real browser: POS tours against the MobilePay emulator.
+"""The cashier's side in a real browser: POS tours against the MobilePay emulators.
 
 Each tour runs the Odoo 18 POS in headless Chromium; the Odoo server talks to a
-MobilePay emulator started here. The customer is played by this test: a tiny HTTP
-"customer driver" on 127.0.0.1 (its address goes to the tour in the URL) that the
-tour calls at the right moment, and that checks in, approves or declines on the
-emulator through its user-simulation API, like the customer's phone would.
+MobilePay emulator started here (the PoS API v10's, or the Vipps MobilePay ePayment
+one). The customer is played by this test: a tiny HTTP "customer driver" on
+127.0.0.1 (its address goes to the tour in the URL) that the tour calls at the
+right moment, and that acts on the emulator like the customer's phone would: v10,
+check in, approve or decline through its user-simulation API; ePayment, approve
+the payment once it exists there, scan the till's sticker (the emulator
+then delivers the signed check-in webhook to Odoo itself), show a payment code.
 
 Bus pushes: Odoo disables websockets and drops post-commit hooks in tests; here the
 websocket is allowed and the bus notifications of each committed request are handed
@@ -20,6 +23,7 @@ import json
 import logging
 import os
 import threading
+import time
 from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
@@ -32,10 +36,13 @@ from odoo.tests.common import ChromeBrowser
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from ..mobilepay.emulator import Emulator, EmulatorSettings
+from ..mobilepay.epayment.emulator import ControlError, EPaymentEmulator, EPaymentEmulatorSettings
+from ..models import mobilepay_demo
 
 _logger = logging.getLogger(__name__)
 
 CUSTOMER_PHONE = "+4520031801"
+VIPPS_CUSTOMER = "4512345678"  # a demo customer of the ePayment emulator
 SCREENSHOT_ENV = "POS_MOBILEPAY_SCREENSHOT_DIR"
 SCREENSHOT_SIGNAL = "MOBILEPAY_SCREENSHOT:"
 
@@ -105,13 +112,13 @@ class CustomerDriver:
                 action = self.path.strip("/").split("?")[0]
                 try:
                     body = json.loads(raw or b"{}")
-                    driver.act(action, body)
+                    answer = driver.act(action, body)
                 except Exception as error:  # reported to the tour, which then fails
                     driver.errors.append(f"{action}: {error}")
                     _logger.warning("customer driver: %s failed: %s", action, error)
                     self._reply(500, f"{action}: {error}")
                     return
-                self._reply(200, "ok")
+                self._reply(200, answer or "ok")
 
             def log_message(self, *args):
                 pass
@@ -132,6 +139,42 @@ class CustomerDriver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+class VippsCustomerDriver(CustomerDriver):
+    """The customer at the Vipps MobilePay ePayment emulator (same endpoints for the tour)."""
+
+    WAIT_S = 20.0
+
+    def _created_payment(self, body):
+        """Our reference of the running payment, once the server's create call made it at the emulator."""
+        reference = body.get("reference")
+        if not reference:
+            raise RuntimeError("the tour sent no payment reference")
+        deadline = time.monotonic() + self.WAIT_S
+        while True:
+            with suppress(ControlError):
+                if self.emulator.payment(reference)["state"] == "CREATED":
+                    return reference
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"payment {reference} did not appear at the emulator")
+            time.sleep(0.1)
+
+    def act(self, action, body):
+        self.calls.append(action)
+        phone = body.get("phone") or VIPPS_CUSTOMER
+        if action == "approve":
+            self.emulator.approve(self._created_payment(body))
+        elif action == "scan_sticker":
+            stickers = self.emulator.dump_state()["callbackQrs"]
+            if len(stickers) != 1:
+                raise RuntimeError(f"cannot tell which sticker the customer scans: {len(stickers)} stickers")
+            self.emulator.scan_callback_qr(stickers[0]["merchantQrId"], phone)
+        elif action == "personal_qr":
+            return self.emulator.demo.personal_qrs[phone]
+        else:
+            raise ValueError(f"unknown action {action!r}")
+        return None
 
 
 def _screenshot_console_handler(original, directory):
@@ -180,8 +223,11 @@ def _live_bus_commit(original):
     return commit
 
 
-@tagged("post_install", "-at_install")
-class TestMobilePayTours(TestPointOfSaleHttpCommon):
+class MobilePayTourCase(TestPointOfSaleHttpCommon):
+    """A DKK register with a MobilePay method (``mobilepay_values``), the customer ``driver`` and live pushes."""
+
+    mobilepay_values = {}
+
     @classmethod
     def setup_independent_company(cls, **kwargs):
         # MobilePay takes DKK and EUR only: the test company works in DKK.
@@ -189,18 +235,14 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
         return super().setup_independent_company(**kwargs)
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=200, refund_poll_delay_ms=100)).start()
-        cls.addClassCleanup(cls.emulator.stop)
-        cls.env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", cls.emulator.base_url)
+    def _setup_mobilepay(cls, driver):
+        """After the emulator is up and demo mode points at it."""
         cls.mobilepay_method = cls.env["pos.payment.method"].create(
             {
                 "name": "MobilePay",
                 "journal_id": cls.bank_journal.id,
                 "use_payment_terminal": "mobilepay",
-                "mobilepay_api": "v10",
-                "mobilepay_environment": "demo",
+                **cls.mobilepay_values,
             }
         )
         cls.main_pos_config.write(
@@ -210,7 +252,7 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
                 "auto_validate_terminal_payment": False,
             }
         )
-        cls.driver = CustomerDriver(cls.emulator).start()
+        cls.driver = driver.start()
         cls.addClassCleanup(cls.driver.stop)
 
         # Bus pushes reach the POS as in production (see the module docstring).
@@ -230,10 +272,6 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
 
     def setUp(self):
         super().setUp()
-        state = self.emulator.dump_state()
-        self._known_payments = len(state["payments"])
-        self._known_refunds = len(state["refunds"])
-        self.emulator.settings.refund_window_s = 90 * 24 * 3600
         self.driver.errors.clear()
         self.driver.calls.clear()
 
@@ -243,15 +281,35 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
         self.start_tour(url, tour, login="pos_user")
         self.assertFalse(self.driver.errors, "the customer driver failed")
 
+    def _pos_payments(self):
+        return self.env["pos.payment"].search([("payment_method_id", "=", self.mobilepay_method.id)], order="id")
+
+
+@tagged("post_install", "-at_install")
+class TestMobilePayTours(MobilePayTourCase):
+    mobilepay_values = {"mobilepay_api": "v10", "mobilepay_environment": "demo"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = Emulator(EmulatorSettings(payment_poll_delay_ms=200, refund_poll_delay_ms=100)).start()
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", cls.emulator.base_url)
+        cls._setup_mobilepay(CustomerDriver(cls.emulator))
+
+    def setUp(self):
+        super().setUp()
+        state = self.emulator.dump_state()
+        self._known_payments = len(state["payments"])
+        self._known_refunds = len(state["refunds"])
+        self.emulator.settings.refund_window_s = 90 * 24 * 3600
+
     def _emulator_payments(self):
         """The payments this test made at MobilePay (the emulator keeps earlier ones)."""
         return self.emulator.dump_state()["payments"][self._known_payments :]
 
     def _emulator_refunds(self):
         return self.emulator.dump_state()["refunds"][self._known_refunds :]
-
-    def _pos_payments(self):
-        return self.env["pos.payment"].search([("payment_method_id", "=", self.mobilepay_method.id)], order="id")
 
     def test_pay(self):
         self._start("MobilePayPayTour")
@@ -295,3 +353,88 @@ class TestMobilePayTours(TestPointOfSaleHttpCommon):
         line = self._pos_payments()
         self.assertEqual(len(line), 1)
         self.assertEqual(line.pos_order_id.state, "paid")
+
+
+@tagged("post_install", "-at_install")
+class TestMobilePayEPaymentTours(MobilePayTourCase):
+    """The Vipps MobilePay ePayment flows at the till, against the ePayment emulator in demo mode."""
+
+    mobilepay_values = {"mobilepay_api": "epayment", "vipps_environment": "demo"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Webhook deliveries wait for the test server's lock behind the browser's requests.
+        cls.vipps = EPaymentEmulator(
+            EPaymentEmulatorSettings.for_tests(webhook_timeout_s=10.0, webhook_retry_delays_s=(0.5, 1.0, 2.0))
+        ).start()
+        cls.addClassCleanup(cls.vipps.stop)
+        cls.env["ir.config_parameter"].sudo().set_param(mobilepay_demo.EPAYMENT_URL_PARAMETER, cls.vipps.base_url)
+        cls._setup_mobilepay(VippsCustomerDriver(cls.vipps))
+
+    def setUp(self):
+        super().setUp()
+        self.vipps.reset()
+
+    def _start(self, tour, flow="qr_on_screen"):
+        """Opens the session with the method in ``flow`` (a method cannot change while a session is open)."""
+        method = self.mobilepay_method
+        method.write({"vipps_flow": flow})
+        if flow == "sticker":
+            # Vipps MobilePay posts the check-ins to this test server.
+            method.write({"vipps_public_url": self.base_url()})
+            for action in (method.action_vipps_register_webhooks, method.action_vipps_create_stickers):
+                result = action()
+                self.assertEqual(result["params"]["type"], "success", result["params"])
+        super()._start(tour)
+
+    def _vipps_payments(self):
+        return self.vipps.dump_state()["payments"]
+
+    def _assert_paid_once(self, amount=198):
+        payments = self._vipps_payments()
+        self.assertEqual([p["state"] for p in payments], ["AUTHORIZED"], "one payment, taken once")
+        self.assertEqual(payments[0]["aggregate"]["capturedAmount"]["value"], amount)
+        line = self._pos_payments()
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.pos_order_id.state, "paid")
+        self.assertTrue(line.transaction_id)
+        return payments[0]
+
+    def test_qr_on_screen(self):
+        self._start("MobilePayEPaymentQrTour")
+        self.assertEqual(self._assert_paid_once()["flow"], "QR")
+
+    def test_phone_number(self):
+        self._start("MobilePayEPaymentPhoneTour", flow="phone_number")
+        payment = self._assert_paid_once()
+        self.assertEqual(payment["customer"], VIPPS_CUSTOMER, "sent to the number the cashier typed")
+
+    def test_personal_qr(self):
+        self._start("MobilePayEPaymentPersonalQrTour", flow="personal_qr")
+        self.assertEqual(self._assert_paid_once()["customer"], VIPPS_CUSTOMER)
+
+    def test_sticker_checkin(self):
+        self._start("MobilePayEPaymentStickerTour", flow="sticker")
+        self.assertEqual(self._assert_paid_once()["customer"], VIPPS_CUSTOMER, "the customer who scanned it")
+        checkins = [d for d in self.vipps.deliveries if d.get("event") == "user.checked-in.v1"]
+        self.assertTrue(any(d["status"] == 200 for d in checkins), "the check-in reached Odoo's webhook")
+
+    def test_cashier_cancels(self):
+        self._start("MobilePayEPaymentCancelTour")
+        self.assertEqual(
+            [p["state"] for p in self._vipps_payments()],
+            ["TERMINATED", "TERMINATED"],
+            "the Cancel button and the removed line both cancelled at Vipps MobilePay",
+        )
+        self.assertFalse(self._pos_payments(), "no MobilePay payment on the order")
+
+    def test_refund(self):
+        self._start("MobilePayEPaymentRefundTour")
+        (payment,) = self._vipps_payments()
+        self.assertEqual(payment["aggregate"]["refundedAmount"]["value"], 198)
+        self.assertEqual(sorted(self._pos_payments().mapped("amount")), [-1.98, 1.98])
+
+    def test_reload_mid_payment(self):
+        self._start("MobilePayEPaymentReloadTour")
+        self._assert_paid_once()

@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 /**
  * The neutral MobilePay states the server reports (see models/), the words a
  * cashier reads for each of them, and small helpers shared by the POS screens.
+ * Nothing here depends on the MobilePay API behind the payment method.
  *
  * The state of a MobilePay payment line lives in `line.uiState.mobilepay`, which
  * the POS keeps in IndexedDB, so a reload can resume the payment:
@@ -11,10 +12,15 @@ import { _t } from "@web/core/l10n/translation";
  *         reference,      // our own reference of the transaction (server side)
  *         kind,           // "payment" | "refund"
  *         state,          // neutral state, e.g. "waiting_for_customer"
+ *         flow,           // "qr_on_screen" | "phone_number" | "personal_qr" | "sticker"
  *         is_final, paid, // paid is true only once the server saw the capture
  *         reason,         // why a final, unpaid state ended (text for the cashier)
- *         qr_svg, beacon_id, amount, currency, phone_url, poll_after_ms,
- *         transaction_id,
+ *         qr_svg, qr_url, // the QR the customer scans (the register's, or the payment's)
+ *         awaiting_checkin, // sticker: nothing sent before the customer scans it
+ *         beacon_id, amount, currency, phone_url, poll_after_ms, transaction_id,
+ *         attempt,        // local: which Send of the line this is
+ *         customer,       // local: what the cashier typed or scanned, until the server has it
+ *         input_error,    // local: why the server refused what the cashier typed
  *     }
  */
 
@@ -23,7 +29,23 @@ export const MOBILEPAY = "mobilepay";
 /** The local state shown while our start request is on its way to the server. */
 export const STARTING = "starting";
 
+/** The local state of a payment waiting for the cashier to type or scan what addresses the customer. */
+export const INPUT = "input";
+
+/** The in-store flows of the RPC contract; the first one is how a v10 payment always goes. */
+export const QR_ON_SCREEN = "qr_on_screen";
+export const PHONE_NUMBER = "phone_number";
+export const PERSONAL_QR = "personal_qr";
+export const STICKER = "sticker";
+
+/** Flows whose start needs what the cashier types or scans (`customer` of the start payload). */
+export const CUSTOMER_FLOWS = [PHONE_NUMBER, PERSONAL_QR];
+
+/** The local display state of a sticker payment nothing was sent for yet. */
+export const AWAITING_CHECKIN = "awaiting_checkin";
+
 const STATE_RANK = {
+    [INPUT]: 0,
     [STARTING]: 0,
     new: 0,
     unknown: 0,
@@ -50,6 +72,31 @@ export function mobilePayData(line) {
 }
 
 /**
+ * The state the screens show: the server's, except for a sticker payment that
+ * waits for the customer to scan the sticker (the server says "new" for it).
+ */
+export function displayState(data) {
+    if (data?.awaiting_checkin && !data.is_final) {
+        return AWAITING_CHECKIN;
+    }
+    return data?.state;
+}
+
+/** The QR image the customer scans: the payment's one-time QR, or the register's QR. */
+export function qrImage(data) {
+    return data?.qr_url || data?.qr_svg || false;
+}
+
+/**
+ * The line has a running MobilePay payment the cashier can look at: the server
+ * knows its transaction, or it waits for the cashier's input.
+ */
+export function isRunning(line) {
+    const data = mobilePayData(line);
+    return Boolean(data && !data.is_final && (data.reference || data.state === INPUT));
+}
+
+/**
  * True while money may still move for this line: a transaction was started
  * (or is being started) and the server has not reported a final state.
  */
@@ -69,7 +116,13 @@ export function stateLabel(data) {
         return "";
     }
     const refund = data.kind === "refund";
-    switch (data.state) {
+    switch (displayState(data)) {
+        case INPUT:
+            return data.flow === PERSONAL_QR
+                ? _t("Scan the customer's code")
+                : _t("Enter the customer's phone number");
+        case AWAITING_CHECKIN:
+            return _t("Waiting for the customer to scan the sticker");
         case STARTING:
         case "new":
             return refund
@@ -120,7 +173,17 @@ export function stateHint(data) {
             ? _t("No money was sent. Retry the refund or choose another payment method.")
             : _t("No money was taken. Retry, or choose another payment method.");
     }
-    switch (data.state) {
+    switch (displayState(data)) {
+        case INPUT:
+            return data.flow === PERSONAL_QR
+                ? _t(
+                      "Ask the customer to show their payment code in the MobilePay app, and scan it. Nothing is sent before that."
+                  )
+                : _t(
+                      "Type the number the customer gives you, then press Send. Nothing is sent before that."
+                  );
+        case AWAITING_CHECKIN:
+            return _t("Ask the customer to scan the MobilePay sticker at the till with the app.");
         case "unknown":
             return data.kind === "refund"
                 ? _t(
@@ -156,11 +219,28 @@ export function stateTone(data) {
     return "info";
 }
 
-/** The steps of a payment, for the progress row of the dialog. */
-export function paymentSteps() {
+/** The steps of a payment in its flow, for the progress row of the dialog. */
+export function paymentSteps(data) {
+    const approving = ["checked_in", "waiting_for_approval"];
+    let first;
+    switch (data?.flow) {
+        case PHONE_NUMBER:
+            first = { states: [INPUT], label: _t("Phone number") };
+            approving.push(STARTING, "new");
+            break;
+        case PERSONAL_QR:
+            first = { states: [INPUT], label: _t("Customer's code") };
+            approving.push(STARTING, "new");
+            break;
+        case STICKER:
+            first = { states: [AWAITING_CHECKIN], label: _t("Scan") };
+            break;
+        default:
+            first = { states: ["waiting_for_customer"], label: _t("Scan") };
+    }
     return [
-        { states: ["waiting_for_customer"], label: _t("Scan") },
-        { states: ["checked_in", "waiting_for_approval"], label: _t("Approve") },
+        first,
+        { states: approving, label: _t("Approve") },
         { states: ["reserved"], label: _t("Capture") },
         { states: ["captured"], label: _t("Paid") },
     ];

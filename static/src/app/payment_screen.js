@@ -3,7 +3,12 @@ import { patch } from "@web/core/utils/patch";
 import { onMounted } from "@odoo/owl";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
-import { isInFlight, isMobilePayLine, mobilePayData } from "@pos_mobilepay/app/mobilepay_state";
+import {
+    isInFlight,
+    isMobilePayLine,
+    isRunning,
+    mobilePayData,
+} from "@pos_mobilepay/app/mobilepay_state";
 
 patch(PaymentScreen.prototype, {
     setup() {
@@ -12,10 +17,10 @@ patch(PaymentScreen.prototype, {
             // Coming back to the screen (or after a reload): show the running
             // MobilePay payment of this order again.
             const line = this.currentOrder?.payment_ids.find(
-                (l) => isMobilePayLine(l) && mobilePayData(l)?.reference && isInFlight(l)
+                (l) => isMobilePayLine(l) && isRunning(l)
             );
             if (line) {
-                line.payment_method_id.payment_terminal.openDialog(line.uuid);
+                this.pos.mobilePayTransactions.openDialog(line.uuid);
             }
         });
     },
@@ -44,15 +49,15 @@ patch(PaymentScreen.prototype, {
         if (line.get_payment_status() === "waitingCancel" || mobilePayData(line)?.cancelling) {
             return;
         }
-        const terminal = line.payment_method_id.payment_terminal;
+        const transactions = this.pos.mobilePayTransactions;
         line.set_payment_status("waitingCancel");
-        const cancelled = await terminal.cancelLine(uuid);
+        const cancelled = await transactions.cancelLine(uuid);
         const fresh = this.paymentLines.find((l) => l.uuid === uuid);
         if (!fresh) {
             return;
         }
         if (cancelled) {
-            terminal.closeDialog(uuid);
+            transactions.closeDialog(uuid);
             this.currentOrder.remove_paymentline(fresh);
             this.numberBuffer.reset();
         } else if (fresh.get_payment_status() === "waitingCancel") {
@@ -65,7 +70,7 @@ patch(PaymentScreen.prototype, {
         if (!isMobilePayLine(line)) {
             return super.sendPaymentCancel(...arguments);
         }
-        await line.payment_method_id.payment_terminal.cancelLine(line.uuid);
+        await this.pos.mobilePayTransactions.cancelLine(line.uuid);
     },
 
     /** "Force done" asks the server first: only a captured payment is done. */
@@ -73,7 +78,7 @@ patch(PaymentScreen.prototype, {
         if (!isMobilePayLine(line)) {
             return super.sendForceDone(...arguments);
         }
-        const paid = await line.payment_method_id.payment_terminal.checkBeforeForceDone(line.uuid);
+        const paid = await this.pos.mobilePayTransactions.checkBeforeForceDone(line.uuid);
         const fresh = this.paymentLines.find((l) => l.uuid === line.uuid);
         if (fresh && paid) {
             fresh.set_payment_status("done");
@@ -82,6 +87,6 @@ patch(PaymentScreen.prototype, {
 
     /** Reopens the dialog of a MobilePay line (the line's "Show QR" button). */
     openMobilePayDialog(line) {
-        line.payment_method_id.payment_terminal.openDialog(line.uuid);
+        this.pos.mobilePayTransactions.openDialog(line.uuid);
     },
 });

@@ -1,35 +1,23 @@
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { markRaw } from "@odoo/owl";
 import { PosStore } from "@point_of_sale/app/store/pos_store";
-import {
-    MOBILEPAY,
-    isInFlight,
-    isMobilePayLine,
-    mobilePayData,
-} from "@pos_mobilepay/app/mobilepay_state";
+import { isInFlight, isMobilePayLine, isRunning } from "@pos_mobilepay/app/mobilepay_state";
+import { MobilePayTransactions } from "@pos_mobilepay/app/mobilepay_transactions";
 
 patch(PosStore.prototype, {
     async setup() {
+        // Before the payment interfaces exist (they are made while the data loads).
+        this.mobilePayTransactions = markRaw(new MobilePayTransactions(this));
         await super.setup(...arguments);
         // The bus carries ids and states only; the details come from the server.
         this.onNotified("MOBILEPAY_STATE", (payload) => {
-            for (const terminal of this.mobilePayTerminals()) {
-                terminal.onPush(payload);
-            }
+            this.mobilePayTransactions.onPush(payload);
         });
         this.onNotified("MOBILEPAY_CHECKIN", (payload) => {
-            for (const terminal of this.mobilePayTerminals()) {
-                terminal.onCheckin(payload);
-            }
+            this.mobilePayTransactions.onCheckin(payload);
         });
-    },
-
-    /** The MobilePay payment interfaces of this POS (one per payment method). */
-    mobilePayTerminals() {
-        return this.models["pos.payment.method"]
-            .filter((pm) => pm.use_payment_terminal === MOBILEPAY && pm.payment_terminal)
-            .map((pm) => pm.payment_terminal);
     },
 
     /** The MobilePay lines of an order whose transaction may still move money. */
@@ -43,18 +31,13 @@ patch(PosStore.prototype, {
         await super.afterProcessServerData(...arguments);
         // Reload mid-payment: every MobilePay line that is not final asks the
         // server where it stands and is followed again.
-        for (const terminal of this.mobilePayTerminals()) {
-            terminal.resume();
-        }
+        this.mobilePayTransactions.resume();
         const order = this.get_order();
         if (
             order &&
             this.cashier &&
             this.mainScreen.component?.name !== "LoginScreen" &&
-            order.payment_ids.some(
-                (line) =>
-                    isMobilePayLine(line) && mobilePayData(line)?.reference && isInFlight(line)
-            )
+            order.payment_ids.some((line) => isMobilePayLine(line) && isRunning(line))
         ) {
             this.showScreen("PaymentScreen", { orderUuid: order.uuid });
         }
@@ -63,7 +46,7 @@ patch(PosStore.prototype, {
     /** An order with a running MobilePay payment is cancelled at MobilePay first. */
     async _onBeforeDeleteOrder(order) {
         for (const line of this.mobilePayLinesInFlight(order)) {
-            const cancelled = await line.payment_method_id.payment_terminal.cancelLine(line.uuid);
+            const cancelled = await this.mobilePayTransactions.cancelLine(line.uuid);
             if (!cancelled) {
                 this.dialog.add(AlertDialog, {
                     title: _t("MobilePay payment in progress"),

@@ -1,6 +1,4 @@
 import { registry } from "@web/core/registry";
-import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
-import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
@@ -9,15 +7,7 @@ import { negate } from "@point_of_sale/../tests/tours/utils/common";
 import * as MobilePay from "@pos_mobilepay/../tests/tours/utils/mobilepay_util";
 
 const METHOD = "MobilePay";
-
-function startWithDeskPad() {
-    return [
-        Chrome.startPoS(),
-        Dialog.confirm("Open Register"),
-        ProductScreen.clickDisplayedProduct("Desk Pad"),
-        ProductScreen.clickPayButton(),
-    ].flat();
-}
+const { startWithDeskPad, validateAndCheckReceipt } = MobilePay;
 
 /** From the QR on screen to a paid line: the customer checks in and approves. */
 function customerPays() {
@@ -28,15 +18,6 @@ function customerPays() {
         MobilePay.customer("accept"),
         MobilePay.lineIsDone(),
     ];
-}
-
-function validateAndCheckReceipt(text = "Paid with MobilePay") {
-    return [
-        MobilePay.dialogIsClosed(),
-        PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
-        ...MobilePay.receiptShowsMobilePay(text),
-    ].flat();
 }
 
 registry.category("web_tour.tours").add("MobilePayPayTour", {

@@ -2,26 +2,39 @@ import { Component } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
 import { usePos } from "@point_of_sale/app/store/pos_hook";
+import { MobilePayCustomerInput } from "@pos_mobilepay/app/mobilepay_dialog/customer_input";
 import {
+    AWAITING_CHECKIN,
+    CUSTOMER_FLOWS,
+    INPUT,
+    QR_ON_SCREEN,
     STARTING,
+    STICKER,
+    displayState,
     mobilePayData,
     paymentSteps,
+    qrImage,
     stateHint,
     stateLabel,
     stateTone,
 } from "@pos_mobilepay/app/mobilepay_state";
 
+/** States in which the customer may still scan the QR on screen. */
+const QR_STATES = ["unknown", "waiting_for_customer", "checked_in", "waiting_for_approval"];
+
 /**
- * The cashier's MobilePay dialog: the PoS QR code (for payments), the amount,
- * and the live state of one payment line, which it reads from the line itself
- * (line.uiState.mobilepay), so it shows whatever the bus or a poll brought in.
+ * The cashier's MobilePay dialog: the QR code the customer scans (the register's,
+ * or the payment's one-time QR), the customer's phone number or code to send the
+ * payment to, or the till's sticker to scan; the amount, and the live state of one
+ * payment line, which it reads from the line itself (line.uiState.mobilepay), so
+ * it shows whatever the bus or a poll brought in.
  */
 export class MobilePayDialog extends Component {
     static template = "pos_mobilepay.MobilePayDialog";
-    static components = { Dialog };
+    static components = { Dialog, MobilePayCustomerInput };
     static props = {
         lineUuid: String,
-        terminal: Object,
+        transactions: Object,
         close: Function,
     };
 
@@ -35,6 +48,10 @@ export class MobilePayDialog extends Component {
 
     get data() {
         return mobilePayData(this.line) || { state: STARTING, is_final: false };
+    }
+
+    get state() {
+        return displayState(this.data);
     }
 
     get isRefund() {
@@ -62,15 +79,69 @@ export class MobilePayDialog extends Component {
         return stateTone(this.data);
     }
 
+    get qrImage() {
+        return qrImage(this.data);
+    }
+
+    get isQrFlow() {
+        return !this.isRefund && (this.data.flow || QR_ON_SCREEN) === QR_ON_SCREEN;
+    }
+
     get showQr() {
+        // "unknown": MobilePay may have the payment; the customer can still pay it.
+        return (
+            this.isQrFlow &&
+            Boolean(this.qrImage) &&
+            !this.data.is_final &&
+            QR_STATES.includes(this.data.state)
+        );
+    }
+
+    /** The payment's QR comes with its create call, just after the start. */
+    get preparingQr() {
+        return (
+            this.isQrFlow && !this.showQr && [STARTING, "new"].includes(this.data.state)
+        );
+    }
+
+    /** The cashier types or scans what addresses the customer (kept up while it is sent). */
+    get isInput() {
         const data = this.data;
         return (
             !this.isRefund &&
-            Boolean(data.qr_svg) &&
-            !data.is_final &&
-            // "unknown": MobilePay may have the payment; the customer can still pay it.
-            ["unknown", "waiting_for_customer", "checked_in", "waiting_for_approval"].includes(data.state)
+            (data.state === INPUT ||
+                (data.state === STARTING && CUSTOMER_FLOWS.includes(data.flow)))
         );
+    }
+
+    get isSending() {
+        return this.data.state === STARTING;
+    }
+
+    /** The till's sticker: waiting for the customer to scan it, or just scanned. */
+    get showSticker() {
+        return (
+            this.state === AWAITING_CHECKIN ||
+            (this.data.flow === STICKER && this.state === "checked_in")
+        );
+    }
+
+    /** Phone number, customer's code or sticker: the payment is in the customer's app. */
+    get showOnPhone() {
+        return (
+            !this.isRefund &&
+            !this.isQrFlow &&
+            !this.data.is_final &&
+            ["checked_in", "waiting_for_approval", "reserved"].includes(this.data.state)
+        );
+    }
+
+    get flows() {
+        return this.line?.payment_method_id?.payment_terminal?.flows || [];
+    }
+
+    get typed() {
+        return this.data.customer || this.props.transactions.typed[this.props.lineUuid] || "";
     }
 
     get isBusy() {
@@ -81,9 +152,10 @@ export class MobilePayDialog extends Component {
         if (this.isRefund || (this.data.is_final && !this.data.paid)) {
             return [];
         }
-        const steps = paymentSteps();
         const data = this.data;
-        const current = steps.findIndex((step) => step.states.includes(data.state));
+        const state = this.state;
+        const steps = paymentSteps(data);
+        const current = steps.findIndex((step) => step.states.includes(state));
         return steps.map((step, index) => ({
             ...step,
             done: data.paid || (current >= 0 && index < current),
@@ -96,8 +168,20 @@ export class MobilePayDialog extends Component {
         return order?.pos_reference || order?.name || "";
     }
 
+    onSubmitCustomer(flow, customer) {
+        this.props.transactions.submitCustomer(this.props.lineUuid, flow, customer);
+    }
+
+    onSwitchFlow(flow) {
+        if (flow === QR_ON_SCREEN) {
+            this.props.transactions.submitCustomer(this.props.lineUuid, flow, "");
+        } else {
+            this.props.transactions.askCustomer(this.props.lineUuid, flow);
+        }
+    }
+
     async onCancel() {
-        await this.props.terminal.cancelLine(this.props.lineUuid);
+        await this.props.transactions.cancelLine(this.props.lineUuid);
     }
 
     onClose() {

@@ -1,34 +1,62 @@
 import { patch } from "@web/core/utils/patch";
+import { _t } from "@web/core/l10n/translation";
 import { formatCurrency } from "@web/core/currency";
 import { PosOrder } from "@point_of_sale/app/models/pos_order";
-import { isMobilePayLine, mobilePayData, stateLabel } from "@pos_mobilepay/app/mobilepay_state";
+import {
+    AWAITING_CHECKIN,
+    QR_ON_SCREEN,
+    displayState,
+    isMobilePayLine,
+    mobilePayData,
+    qrImage,
+    stateLabel,
+} from "@pos_mobilepay/app/mobilepay_state";
 
 const QR_STATES = ["waiting_for_customer", "checked_in", "waiting_for_approval"];
+const APP_STATES = ["checked_in", "waiting_for_approval"];
+
+/** What the customer reads on the display while a payment waits for them (not a QR). */
+function customerMessage(data) {
+    const state = displayState(data);
+    if (state === AWAITING_CHECKIN) {
+        return _t("Scan the MobilePay sticker at the till to pay");
+    }
+    if (APP_STATES.includes(state)) {
+        return _t("Approve the payment in the MobilePay app");
+    }
+    return "";
+}
 
 patch(PosOrder.prototype, {
-    /** The MobilePay QR the customer display shows while the customer has to scan it. */
+    /**
+     * What the customer display shows while the customer has to act: the QR code
+     * to scan (the register's, or the payment's one-time QR), or what to do in the app.
+     */
     getMobilePayDisplayData() {
-        const line = this.payment_ids.find((l) => {
-            const data = mobilePayData(l);
-            return (
-                isMobilePayLine(l) &&
-                data &&
-                data.kind !== "refund" &&
-                !data.is_final &&
-                data.qr_svg &&
-                QR_STATES.includes(data.state)
+        for (const line of this.payment_ids) {
+            const data = mobilePayData(line);
+            if (!isMobilePayLine(line) || !data || data.kind === "refund" || data.is_final) {
+                continue;
+            }
+            const amount = formatCurrency(
+                data.amount ?? Math.abs(line.get_amount()),
+                this.currency.id
             );
-        });
-        if (!line) {
-            return false;
+            const flow = data.flow || QR_ON_SCREEN;
+            if (flow === QR_ON_SCREEN && qrImage(data) && QR_STATES.includes(data.state)) {
+                return {
+                    qrImage: qrImage(data),
+                    state: data.state,
+                    label: stateLabel(data),
+                    amount,
+                };
+            }
+            const message = flow === QR_ON_SCREEN ? "" : customerMessage(data);
+            if (message) {
+                return { qrImage: false, state: displayState(data), label: message, amount };
+            }
         }
-        const data = mobilePayData(line);
-        return {
-            qrSvg: data.qr_svg,
-            state: data.state,
-            label: stateLabel(data),
-            amount: formatCurrency(data.amount ?? Math.abs(line.get_amount()), this.currency.id),
-        };
+        return false;
     },
 
     getCustomerDisplayData() {

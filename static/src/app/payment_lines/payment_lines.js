@@ -1,8 +1,10 @@
 import { patch } from "@web/core/utils/patch";
 import { PaymentScreenPaymentLines } from "@point_of_sale/app/screens/payment_screen/payment_lines/payment_lines";
 import {
-    isInFlight,
+    INPUT,
+    displayState,
     isMobilePayLine,
+    isRunning,
     mobilePayData,
     stateLabel,
     stateTone,
@@ -16,17 +18,19 @@ patch(PaymentScreenPaymentLines.prototype, {
             return null;
         }
         return {
-            state: data.state,
+            state: displayState(data),
             kind: data.kind || "payment",
             label: stateLabel(data),
             tone: stateTone(data),
             reason: data.is_final && !data.paid ? data.reason : "",
-            running: isInFlight(line) && Boolean(data.reference),
+            running: isRunning(line),
+            input: data.state === INPUT,
+            qr: Boolean(data.qr_svg || data.qr_url),
             transaction: data.paid ? line.transaction_id || data.transaction_id : "",
         };
     },
 
     openMobilePayDialog(line) {
-        line.payment_method_id.payment_terminal.openDialog(line.uuid);
+        this.pos.mobilePayTransactions.openDialog(line.uuid);
     },
 });

@@ -1,15 +1,43 @@
+import { simulateBarCode } from "@barcodes/../tests/helpers";
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+
 /**
  * Tour steps for the MobilePay payment dialog, and the customer's side.
  *
  * The customer is played by the test (tests/test_frontend_tours.py): it runs a
  * small "customer driver" HTTP server on 127.0.0.1 whose address the tour gets
- * in the URL (?mobilepay_driver=...). A step POSTs to it and the driver calls
- * the emulator's user simulation API (check in, accept, decline) for the
- * beacon of the running payment. Screenshots: a step logs
+ * in the URL (?mobilepay_driver=...). A step POSTs to it and the driver plays
+ * the customer at the emulator (v10: check in, accept, decline for the beacon of
+ * the running payment; ePayment: approve or reject the running payment, scan the
+ * till's sticker, show the customer's payment code). Screenshots: a step logs
  * "MOBILEPAY_SCREENSHOT:<name>" and the test captures the page.
  */
 
 const DIALOG = ".o_mobilepay_dialog";
+
+/** Opens the register, sells a Desk Pad (1.98) and goes to the payment screen. */
+export function startWithDeskPad() {
+    return [
+        Chrome.startPoS(),
+        Dialog.confirm("Open Register"),
+        ProductScreen.clickDisplayedProduct("Desk Pad"),
+        ProductScreen.clickPayButton(),
+    ].flat();
+}
+
+/** The paid order is validated; its receipt names MobilePay and the transaction. */
+export function validateAndCheckReceipt(text = "Paid with MobilePay") {
+    return [
+        dialogIsClosed(),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+        ...receiptShowsMobilePay(text),
+    ].flat();
+}
 
 function driverUrl() {
     const driver = new URLSearchParams(window.location.search).get("mobilepay_driver");
@@ -95,10 +123,92 @@ export function dialogState(...states) {
     };
 }
 
-export function dialogShowsQr() {
+/** The dialog shows the QR code: the register's (a data URI) or the payment's (a link). */
+export function dialogShowsQr(prefix = "data:image/") {
     return {
-        content: "the dialog shows the PoS QR code",
-        trigger: `${DIALOG} img.o_mobilepay_qr[src^='data:image/']`,
+        content: `the dialog shows the QR code (${prefix}…)`,
+        trigger: `${DIALOG} img.o_mobilepay_qr[src^='${prefix}']`,
+    };
+}
+
+export function dialogFlow(flow) {
+    return {
+        content: `the MobilePay dialog is in the ${flow} flow`,
+        trigger: `${DIALOG} .o_mobilepay_body[data-mobilepay-flow='${flow}']`,
+    };
+}
+
+/** The cashier types what addresses the customer (phone number, or the text of the code). */
+export function typeCustomer(text) {
+    return {
+        content: `the cashier types '${text}'`,
+        trigger: `${DIALOG} input.o_mobilepay_customer_input`,
+        run: `edit ${text}`,
+    };
+}
+
+export function clickSend() {
+    return {
+        content: "the cashier presses Send",
+        trigger: `${DIALOG} .o_mobilepay_send:enabled`,
+        run: "click",
+    };
+}
+
+export function inputErrorContains(text) {
+    return {
+        content: `the dialog says what is wrong with the input: '${text}'`,
+        trigger: `${DIALOG} .o_mobilepay_input_error:contains("${text}")`,
+    };
+}
+
+export function inputHasNoError() {
+    return {
+        content: "the input shows no error",
+        trigger: `${DIALOG} .o_mobilepay_customer_input_box:not(:has(.o_mobilepay_input_error))`,
+    };
+}
+
+export function clickSwitchFlow(flow) {
+    return {
+        content: `the cashier switches to the ${flow} flow`,
+        trigger: `${DIALOG} .o_mobilepay_switch_flow[data-flow='${flow}']`,
+        run: "click",
+    };
+}
+
+/**
+ * The cashier scans the customer's payment code with the barcode scanner: the
+ * driver says what the customer's app shows, and the scanner "types" it.
+ */
+export function scanCustomerCode(phone = "") {
+    return {
+        content: "the cashier scans the customer's payment code",
+        trigger: `${DIALOG} .o_mobilepay_customer_input_box[data-flow='personal_qr']`,
+        run: async () => {
+            const response = await fetch(`${driverUrl()}/personal_qr`, {
+                method: "POST",
+                body: JSON.stringify({ phone }),
+            });
+            if (!response.ok) {
+                throw new Error(`personal_qr failed: ${await response.text()}`);
+            }
+            simulateBarCode([...(await response.text()), "Enter"]);
+        },
+    };
+}
+
+export function dialogShowsSticker() {
+    return {
+        content: "the dialog asks the customer to scan the sticker",
+        trigger: `${DIALOG} .o_mobilepay_sticker`,
+    };
+}
+
+export function dialogShowsOnPhone() {
+    return {
+        content: "the dialog says the payment is in the customer's app",
+        trigger: `${DIALOG} .o_mobilepay_on_phone`,
     };
 }
 
@@ -235,7 +345,7 @@ export function customerDisplayShowsQr(expected = true) {
         trigger: "body",
         run: () => {
             const data = window.posmodel.get_order().getCustomerDisplayData();
-            const has = Boolean(data.mobilepay && data.mobilepay.qrSvg);
+            const has = Boolean(data.mobilepay && data.mobilepay.qrImage);
             if (has !== expected) {
                 throw new Error(`customer display MobilePay QR: expected ${expected}, got ${has}`);
             }
@@ -302,7 +412,7 @@ export function customerDisplayQr(shown = true) {
         run: async () => {
             for (let i = 0; i < 100; i++) {
                 const doc = displayDocument();
-                const qr = doc?.querySelector(".o_mobilepay_customer_qr img[src^='data:image/']");
+                const qr = doc?.querySelector(".o_mobilepay_customer_qr img[src]");
                 if (Boolean(qr) === shown && doc?.querySelector(".o_customer_display")) {
                     return;
                 }
@@ -314,6 +424,24 @@ export function customerDisplayQr(shown = true) {
                     doc?.body?.innerText?.slice(0, 300) || "not loaded"
                 })`
             );
+        },
+    };
+}
+
+/** The customer display tells the customer what to do (no QR in this flow). */
+export function customerDisplayMessage(text) {
+    return {
+        content: `the customer display says '${text}'`,
+        trigger: "body",
+        run: async () => {
+            for (let i = 0; i < 100; i++) {
+                const message = displayDocument()?.querySelector(".o_mobilepay_customer_message");
+                if (message?.textContent.includes(text)) {
+                    return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            throw new Error(`customer display: no message '${text}'`);
         },
     };
 }
