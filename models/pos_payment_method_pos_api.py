@@ -446,8 +446,10 @@ class PosPaymentMethod(models.Model):
         if flow is PaymentFlow.PHONE_NUMBER:
             try:
                 return flow, msisdn(customer if isinstance(customer, str) else "", request["currency"].name)
-            except MobilePayValidationError as error:
-                raise UserError(str(error)) from None
+            except MobilePayValidationError:
+                raise UserError(
+                    _("The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78.")
+                ) from None
         if flow is PaymentFlow.PERSONAL_QR:
             if not isinstance(customer, str) or not 5 <= len(customer.strip()) <= MAX_PERSONAL_QR:
                 raise UserError(_("Scan the customer's code from the MobilePay app first."))
