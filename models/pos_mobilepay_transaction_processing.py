@@ -435,7 +435,11 @@ class PosMobilepayTransaction(models.Model):
                 summary["abandoned"] += 1
 
         lost = Transaction.search(
-            [("state", "in", list(UNSTARTED_STATES)), ("create_date", "<", utcnow() - LOOKUP_LOST_AFTER)]
+            [
+                ("state", "in", list(UNSTARTED_STATES)),
+                ("awaiting_checkin", "!=", True),  # never sent: nothing to look up
+                ("create_date", "<", utcnow() - LOOKUP_LOST_AFTER),
+            ]
         )
         for transaction in lost:
             if out_of_time():
@@ -473,7 +477,9 @@ class PosMobilepayTransaction(models.Model):
     def _mobilepay_abandoned_domain(self, minutes):
         return [
             *self._mobilepay_active_domain(),
+            "|",
             ("state", "in", list(BLOCKING_PAYMENT_STATES | (CANCELLABLE_REFUND_STATES - {RESERVED}))),
+            ("awaiting_checkin", "=", True),
             ("intent", "=", "capture"),
             ("state_changed_at", "<", utcnow() - timedelta(minutes=minutes)),
         ]
@@ -515,6 +521,14 @@ class PosMobilepayTransaction(models.Model):
         self.invalidate_recordset()
         if not self.filtered_domain(self._mobilepay_abandoned_domain(minutes)):
             return False
+        if self.awaiting_checkin:
+            # Nothing was sent: nobody scanned the sticker.
+            self.write({"intent": "cancel", "awaiting_checkin": False})
+            self._mobilepay_set_state(
+                CANCELLED_BY_CASHIER,
+                message=_("Nobody scanned the sticker for %(minutes)s minutes: abandoned.", minutes=minutes),
+            )
+            return True
         self.write({"intent": "cancel"})
         self._mobilepay_log(_("No change for %(minutes)s minutes: abandoned, cancelling.", minutes=minutes))
         self._mobilepay_process(providers, wait_lock=True)

@@ -160,3 +160,21 @@ class TestEPaymentSticker(TestEPaymentWebhooksBase):
         answer = self.start_payment(36.0)
         self.assertEqual(self.cancel(answer["reference"])["state"], "cancelled_by_cashier")
         self.assertFalse(self.vipps.dump_state().get("payments"))
+
+    def test_a_sticker_payment_nobody_scans_is_abandoned_without_any_call(self):
+        answer = self.start_payment(37.0)
+        transaction = self.transaction(answer["reference"])
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE pos_mobilepay_transaction SET state_changed_at = now() at time zone 'utc' - interval '2 hours', "
+            "create_date = now() at time zone 'utc' - interval '2 hours' WHERE id = %s",
+            [transaction.id],
+        )
+        transaction.invalidate_recordset()
+        calls_before = len(self.vipps.requests_log)
+        summary = self.env["pos.mobilepay.transaction"]._cron_mobilepay_reconcile()
+        self.assertEqual(summary["abandoned"], 1)
+        self.assertEqual(summary["found"], 0, "never sent: not looked up as a lost start")
+        transaction.invalidate_recordset()
+        self.assertEqual((transaction.state, transaction.awaiting_checkin), ("cancelled_by_cashier", False))
+        self.assertEqual(len(self.vipps.requests_log), calls_before, "no call to Vipps MobilePay")
