@@ -46,6 +46,17 @@ def _read_at_most(httprequest, size):
     return wrapped.stream.read(size)
 
 
+def read_limited_body(httprequest, limit):
+    """The raw body, or None when it is (or says it is) longer than ``limit`` bytes: never read past it."""
+    if (httprequest.content_length or 0) > limit:
+        return None
+    try:
+        raw = _read_at_most(httprequest, limit + 1)
+    except RequestEntityTooLarge:
+        return None
+    return None if raw is None or len(raw) > limit else raw
+
+
 def parse_notification(raw):
     """The validated body as a dict, or None when it is not a check-in notification."""
     if not raw or len(raw) > MAX_BODY_BYTES:
@@ -83,15 +94,8 @@ class MobilePayNotificationController(http.Controller):
         max_content_length=MAX_BODY_BYTES,
     )
     def mobilepay_notification(self, **_kwargs):
-        httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            _logger.info("MobilePay notification refused: %s bytes", httprequest.content_length)
-            return _plain(400, "invalid body")
-        try:
-            raw = _read_at_most(httprequest, MAX_BODY_BYTES + 1)
-        except RequestEntityTooLarge:
-            raw = None
-        if raw is None or len(raw) > MAX_BODY_BYTES:
+        raw = read_limited_body(request.httprequest, MAX_BODY_BYTES)
+        if raw is None:
             _logger.info("MobilePay notification refused: body over %s bytes", MAX_BODY_BYTES)
             return _plain(400, "invalid body")
         body = parse_notification(raw)

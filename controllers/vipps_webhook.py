@@ -18,15 +18,13 @@ make it answer 500.
 
 import logging
 
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from odoo import http
 from odoo.http import request
 
 from ..mobilepay.epayment.webhook_events import MAX_BODY_BYTES, WebhookRejected
 from ..mobilepay.provider import CheckinNotice
 from ..mobilepay.provider_epayment import notice_from_delivery
-from .main import _plain, _read_at_most
+from .main import _plain, read_limited_body
 
 _logger = logging.getLogger(__name__)
 
@@ -44,13 +42,8 @@ class VippsWebhookController(http.Controller):
     )
     def vipps_webhook(self, method_id, **_kwargs):
         httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            return _plain(413, "too large")
-        try:
-            raw = _read_at_most(httprequest, MAX_BODY_BYTES + 1)
-        except RequestEntityTooLarge:
-            raw = None
-        if raw is None or len(raw) > MAX_BODY_BYTES:
+        raw = read_limited_body(httprequest, MAX_BODY_BYTES)
+        if raw is None:
             return _plain(413, "too large")
         try:
             with request.env.cr.savepoint():
