@@ -130,5 +130,7 @@ env.cr.commit()
 PY
 echo
 echo "Odoo with pos_mobilepay in demo mode: http://127.0.0.1:${ODOO_PORT:-8069}/odoo/point-of-sale (login admin / admin)"
-echo "Open the register \"MobilePay Shop (DKK)\", pay with MobilePay, and play the customer at $emulator_url/phone"
+echo "Open the register \"Vipps MobilePay Shop (DKK)\" (ePayment: Odoo starts its emulator on 127.0.0.1:8766 when"
+echo "first needed), pay with Vipps MobilePay, and play the customer at http://127.0.0.1:8766/phone;"
+echo "or the register \"MobilePay Shop (DKK)\" (PoS API v10), customer at $emulator_url/phone"
 "$odoo_bin" "${common[@]}" --http-interface=127.0.0.1 --http-port="${ODOO_PORT:-8069}"
