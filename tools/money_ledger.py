@@ -67,6 +67,21 @@ def settle(setup, rounds=30, pause_s=5):
     return running
 
 
+def unbacked_lines(lines, captured_by_line, refund_by_line, refunded_by_id):
+    """Odoo MobilePay payment lines without that money at MobilePay: a payment line whose line was not
+    captured for its amount, a refund line whose refund was not paid out for its amount."""
+    unbacked = 0
+    for line_uuid, amount, _state in lines:
+        amount = float(amount)
+        if amount > 0:
+            taken = captured_by_line.get(line_uuid)
+            unbacked += taken is None or abs(taken - amount) > 0.005
+        else:
+            refund_id = refund_by_line.get(line_uuid)
+            unbacked += refund_id is None or abs(refunded_by_id.get(refund_id, 0) + amount) > 0.005
+    return unbacked
+
+
 def money_invariants(emulator, setup):
     """(figures that must be 0, figures that describe the run), from either backend's emulator."""
     if "refunds" not in emulator.dump_state():
@@ -101,16 +116,7 @@ def v10_money_invariants(emulator, setup):
     }
     refund_lines = {r[2]: r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
     refund_amounts = {r["refundId"]: r["amount"] for r in refunds if r["status"] in paid_out}
-    unbacked = 0
-    for line_uuid, amount, _state in lines:
-        amount = float(amount)
-        if amount > 0:
-            taken = money_by_order.get(line_uuid)
-            unbacked += taken is None or abs(taken - amount) > 0.005
-        else:
-            refund_id = refund_lines.get(line_uuid)
-            unbacked += refund_id is None or abs(refund_amounts.get(refund_id, 0) + amount) > 0.005
-    figures["orders paid without a capture"] = unbacked
+    figures["orders paid without a capture"] = unbacked_lines(lines, money_by_order, refund_lines, refund_amounts)
     figures["refunds paid unknown to Odoo"] = sum(
         1 for r in refunds if r["status"] in paid_out and r["refundId"] not in refunded_in_odoo
     )
@@ -179,16 +185,7 @@ def epayment_money_invariants(emulator, setup):
     refund_events = {e["idempotencyKey"]: e["amount"]["value"] / 100.0 for p in payments
                      for e in events(p, "REFUNDED")}
     refund_lines = {r[2]: r[5] for r in rows if r[0] == "refund" and r[1] == "captured"}
-    unbacked = 0
-    for line_uuid, amount, _state in lines:
-        amount = float(amount)
-        if amount > 0:
-            taken = money_by_line.get(line_uuid)
-            unbacked += taken is None or abs(taken - amount) > 0.005
-        else:
-            refund_id = refund_lines.get(line_uuid)
-            unbacked += refund_id is None or abs(refund_events.get(refund_id, 0) + amount) > 0.005
-    figures["orders paid without a capture"] = unbacked
+    figures["orders paid without a capture"] = unbacked_lines(lines, money_by_line, refund_lines, refund_events)
     figures["refunds paid unknown to Odoo"] = sum(1 for key in refund_events if key not in refunded_in_odoo)
     figures["over-refunds"] = sum(
         1 for p in payments if value(p, "refundedAmount") - value(p, "capturedAmount") > 0.005

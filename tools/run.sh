@@ -25,15 +25,23 @@ fi
 port_is_free() {
   .venv/bin/python -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$1" 2>/dev/null
 }
-emulator_port=${EMULATOR_PORT:-8765}
-if ! port_is_free "$emulator_port"; then
-  if [ -n "${EMULATOR_PORT:-}" ]; then
-    echo "Port $emulator_port (EMULATOR_PORT) is taken by another program: set EMULATOR_PORT to a free port." >&2
+# free_port VARIABLE DEFAULT LABEL: the port named by $VARIABLE (stop when it is taken), else DEFAULT,
+# else (DEFAULT taken) any free port, said so.
+free_port() {
+  local asked=${!1:-} port=${!1:-$2}
+  if port_is_free "$port"; then
+    echo "$port"
+    return
+  fi
+  if [ -n "$asked" ]; then
+    echo "Port $port ($1) is taken by another program: set $1 to a free port." >&2
     exit 1
   fi
-  emulator_port=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-  echo "Port 8765 is taken by another program: the emulator uses port $emulator_port instead."
-fi
+  port=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  echo "Port $2 is taken by another program: $3 uses port $port instead." >&2
+  echo "$port"
+}
+emulator_port=$(free_port EMULATOR_PORT 8765 "the emulator") || exit 1
 emulator_url="http://127.0.0.1:$emulator_port"
 
 .venv/bin/python -m mobilepay.emulator --port "$emulator_port" &
@@ -58,15 +66,7 @@ if [ -z "$started" ]; then
 fi
 
 start_epayment_emulator() {
-  epayment_port=${EPAYMENT_EMULATOR_PORT:-8766}
-  if ! port_is_free "$epayment_port"; then
-    if [ -n "${EPAYMENT_EMULATOR_PORT:-}" ]; then
-      echo "Port $epayment_port (EPAYMENT_EMULATOR_PORT) is taken by another program: set it to a free port." >&2
-      exit 1
-    fi
-    epayment_port=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-    echo "Port 8766 is taken by another program: the ePayment emulator uses port $epayment_port instead."
-  fi
+  epayment_port=$(free_port EPAYMENT_EMULATOR_PORT 8766 "the ePayment emulator") || exit 1
   epayment_url="http://127.0.0.1:$epayment_port"
   .venv/bin/python -m mobilepay.epayment.emulator --port "$epayment_port" > /dev/null &
   epayment_pid=$!
