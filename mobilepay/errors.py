@@ -178,6 +178,19 @@ class MobilePaySimulationRefused(MobilePayApiError):
     """The sandbox user simulation refused the customer action (HTTP 500 with a code of 2001-2007)."""
 
 
+class MobilePayBusy(MobilePayApiError):
+    """MobilePay did not do it now and asks to try again later (ePayment: HTTP 423/429, or a
+    "try again" code such as 6160/6250/6260/6280). This answer made nothing, but an earlier attempt
+    with the same idempotency key may have: it is never a refusal of what the key asked for.
+    ``retry_after`` is the wait MobilePay asked for, in seconds (None when it did not say)."""
+
+    key_is_spent = False  # answered before processing: the same key may be sent again
+
+    def __init__(self, status, *args, retry_after=None, **kwargs):
+        super().__init__(status, *args, **kwargs)
+        self.retry_after = retry_after
+
+
 class MobilePayResponseError(MobilePayApiError):
     """MobilePay answered, but not with something this client understands (not JSON, wrong shape,
     an unknown status). What MobilePay did with the request is unknown."""
@@ -196,11 +209,27 @@ def outcome_unknown(error):
     """Whether MobilePay may have carried out the request that raised ``error``.
 
     True for a lost or unreadable answer (network error, timeout, 5xx after the
-    retries, an answer we cannot parse): the request may have been processed, so a
-    create call must be re-sent with the same idempotency key, never given up.
-    False for a definite refusal (4xx, or a request refused before it was sent).
+    retries, an answer we cannot parse) and for a busy answer (``MobilePayBusy``: it made
+    nothing, but an earlier attempt with the same key, whose answer was lost, may have):
+    the request may have been processed, so a create call must be re-sent with the same
+    idempotency key, never given up. False for a definite refusal (4xx, or a request
+    refused before it was sent).
     """
-    return isinstance(error, (MobilePayTransportError, MobilePayServerError, MobilePayResponseError))
+    return isinstance(error, (MobilePayTransportError, MobilePayServerError, MobilePayResponseError, MobilePayBusy))
+
+
+def is_busy(error):
+    """Whether MobilePay asked to try again later (nothing was done by this answer)."""
+    return isinstance(error, MobilePayBusy)
+
+
+def key_spent(error):
+    """Whether MobilePay keeps this answer for the request's idempotency key, so that repeating the
+    request with that key only brings the answer back: a definite refusal, or a "try again later"
+    that the API itself answered (not a gateway's 423/429). A later attempt needs a new key."""
+    if isinstance(error, MobilePayBusy):
+        return bool(error.key_is_spent)
+    return isinstance(error, MobilePayApiError) and not outcome_unknown(error)
 
 
 def api_error_class(status):

@@ -265,13 +265,17 @@ class PaymentProvider(ABC):
         or None: how a payment whose create answer was lost is found without re-sending it."""
 
     @abstractmethod
-    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
-        """Capture a reserved payment (repeating the same capture is harmless). Backends that need an
-        idempotency key for it derive one from the payment when none is given."""
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None, attempt=0):
+        """Capture a reserved payment (repeating the same capture is harmless); returns the payment's
+        captured total when the backend tells it (else None). Backends that need an idempotency key
+        derive one from the payment and ``attempt`` when none is given: the same ``attempt`` repeats
+        the same request, a higher one (after a refusal the backend keeps for its key) is a new one."""
 
     @abstractmethod
-    def cancel_payment(self, payment_id, idempotency_key=None):
-        """Cancel a payment that is not captured."""
+    def cancel_payment(self, payment_id, idempotency_key=None, attempt=0):
+        """Cancel a payment that is not captured (``attempt`` as for ``capture_payment``). Returns the
+        payment's ``PaymentState`` after the cancel when the backend's answer tells it (a payment the
+        customer rejected just before stays rejected), else None."""
 
     @abstractmethod
     def start_refund(self, *, payment_id, refund_order_id, amount, currency, idempotency_key):

@@ -49,7 +49,6 @@ from .provider import (
 
 DEFAULT_POLL_DELAY_MS = 1000  # "1-2 s is reasonable while a cashier waits" (API.md 9)
 _KEY_NAMESPACE = uuid.UUID("6f1f7d52-3c7e-4a8e-9a43-5d0c1c9b2e11")
-_COUNTRY_CODES = {"DKK": "45", "NOK": "47", "EUR": "358"}
 _PUSH_FIELDS = {
     PaymentFlow.PHONE_NUMBER: "phone_number",
     PaymentFlow.PERSONAL_QR: "personal_qr",
@@ -73,18 +72,27 @@ def major_units(amount):
     return (Decimal(amount.value) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def msisdn(text, currency=None):
-    """A phone number as typed at the till (``+45 12 34 56 78``, ``12345678``) -> ``4512345678``."""
+# Local numbers as typed in the countries Vipps MobilePay serves: how many digits, and a trunk prefix.
+_LOCAL_NUMBERS = {"45": (8, 8, ""), "47": (8, 8, ""), "358": (7, 11, "0")}
+
+
+def msisdn(text, country_code=None):
+    """A phone number as typed at the till (``+45 12 34 56 78``, ``12345678``) -> ``4512345678``.
+
+    A number typed without its country code is read as a local number of ``country_code`` (the
+    shop's country: ``"45"`` Denmark, ``"47"`` Norway, ``"358"`` Finland); a customer from another
+    country has their number typed with its code (``+47 …`` at a Danish till)."""
     digits = re.sub(r"[\s().-]", "", text or "")
     if digits.startswith("+"):
         digits = digits[1:]
     elif digits.startswith("00"):
         digits = digits[2:]
-    elif currency in ("DKK", "NOK") and len(digits) == 8:
-        digits = _COUNTRY_CODES[currency] + digits  # a local Danish or Norwegian number
-    elif currency == "EUR" and digits.startswith("0") and 7 <= len(digits) <= 11:
-        digits = _COUNTRY_CODES[currency] + digits[1:]  # a local Finnish number (040 123 4567)
-    if not re.fullmatch(r"\d{10,15}", digits):
+    elif country_code in _LOCAL_NUMBERS:
+        shortest, longest, trunk = _LOCAL_NUMBERS[country_code]
+        local = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
+        if (not trunk or digits.startswith(trunk)) and shortest <= len(local) <= longest and local.isdigit():
+            digits = country_code + local
+    if not re.fullmatch(r"[1-9]\d{9,14}", digits):  # a country code never starts with 0
         raise MobilePayValidationError("The phone number must be a mobile number with its country code, "
                                        "e.g. +45 12 34 56 78.")
     return digits
@@ -93,6 +101,11 @@ def msisdn(text, currency=None):
 def derived_key(reference, action, *parts):
     """A stable Idempotency-Key (36 characters) for ``action`` on ``reference``: the same on every retry."""
     return str(uuid.uuid5(_KEY_NAMESPACE, "/".join([reference, action, *map(str, parts)])))
+
+
+def _attempt(attempt):
+    """The key parts of a later attempt: none for the first (the keys of rows made before attempts existed)."""
+    return (f"attempt-{int(attempt)}",) if attempt else ()
 
 
 def _reference(value):
@@ -128,6 +141,19 @@ def payment_state(payment):
         State.EXPIRED: PaymentState.EXPIRED,
         State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
     }[payment.state]
+
+
+def state_after_cancel(answer):
+    """Our state from a cancel's ModificationResponse (``state`` + ``aggregate``, no metadata)."""
+    if answer.state is State.AUTHORIZED:
+        if answer.aggregate.captured_amount.value > 0:
+            return PaymentState.CAPTURED
+        return PaymentState.CANCELLED_BY_CASHIER
+    return {
+        State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
+        State.EXPIRED: PaymentState.EXPIRED,
+        State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
+    }.get(answer.state, PaymentState.CANCELLED_BY_CASHIER)
 
 
 def provider_status(payment):
@@ -208,9 +234,13 @@ class EPaymentProvider(PaymentProvider):
     def is_customer_checked_in(self, pos_id):
         raise NotImplementedError("ePayment check-ins cannot be polled; they arrive as user.checked-in.v1 webhooks")
 
-    def register_webhooks(self, url, checkins=True):
-        """Register ``url`` for every payment event (and check-ins); the secret is returned once: store it."""
-        events = list(PAYMENT_WEBHOOK_EVENTS) + ([CHECKED_IN_EVENT] if checkins else [])
+    def register_webhooks(self, url, checkins=True, payments=True):
+        """Register ``url`` for every payment event and/or check-ins; the secret is returned once: store it.
+
+        Vipps MobilePay takes one check-in registration per sales unit (API.md 10.1), so a caller that
+        replaces its registrations keeps the two apart: payment events are registered anew before the
+        old registration goes, check-ins only after."""
+        events = (list(PAYMENT_WEBHOOK_EVENTS) if payments else []) + ([CHECKED_IN_EVENT] if checkins else [])
         return self.webhooks.register(url, events)
 
     def webhook_registrations(self):
@@ -244,7 +274,7 @@ class EPaymentProvider(PaymentProvider):
         if not customer:
             raise MobilePayValidationError("This payment flow needs the customer's phone number, code or check-in.")
         if request.flow is PaymentFlow.PHONE_NUMBER:
-            customer = msisdn(customer, request.currency)
+            customer = msisdn(customer)  # the caller made it whole (its shop's country code)
         answer = self.client.create_push_payment(reference=reference, amount=amount,
                                                  idempotency_key=request.idempotency_key,
                                                  **{_PUSH_FIELDS[request.flow]: customer}, **extra)
@@ -310,25 +340,31 @@ class EPaymentProvider(PaymentProvider):
                 return None
             raise
 
-    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None, attempt=0):
+        """Capture ``amount``; returns the captured total of the payment as Vipps MobilePay answers it."""
         # The currency is the sales unit's (API.md 6.1); read it back only when the caller does not say.
         currency = currency or self.client.get_payment(payment_id).amount.currency.value
         value = minor_units(amount, currency)
-        key = idempotency_key or derived_key(payment_id, "capture", value["value"])
-        self.client.capture(payment_id, value, key)
+        key = idempotency_key or derived_key(payment_id, "capture", value["value"], *_attempt(attempt))
+        answer = self.client.capture(payment_id, value, key)
+        return major_units(answer.aggregate.captured_amount)
 
-    def cancel_payment(self, payment_id, idempotency_key=None):
-        """Release everything not captured (before approval: the payment ends TERMINATED)."""
-        self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel"))
+    def cancel_payment(self, payment_id, idempotency_key=None, attempt=0):
+        """Release everything not captured (before approval: the payment ends TERMINATED). Returns the
+        payment's state as the answer shows it: a payment the customer rejected (or that expired) before
+        the cancel arrived stays what it was."""
+        answer = self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel",
+                                                                              *_attempt(attempt)))
+        return state_after_cancel(answer)
 
-    def cancel_unless_approved(self, payment_id, idempotency_key=None):
+    def cancel_unless_approved(self, payment_id, idempotency_key=None, attempt=0):
         """Cancel only if the customer has not approved yet (``cancelTransactionOnly``, API.md 7.5).
 
         Returns False when the customer approved first: the reservation is kept for the caller to
         capture or release."""
+        key = idempotency_key or derived_key(payment_id, "cancel-unapproved", *_attempt(attempt))
         try:
-            self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel-unapproved"),
-                               transaction_only=True)
+            self.client.cancel(payment_id, key, transaction_only=True)
         except MobilePayApiError as error:
             if error.code == ALREADY_AUTHORIZED:
                 return False

@@ -153,11 +153,13 @@ class MobilePayV10Provider(PaymentProvider):
                     return snapshot
         return None
 
-    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None):
+    def capture_payment(self, payment_id, amount, idempotency_key=None, currency=None, attempt=0):
         self.client.capture_payment(payment_id, amount)
+        return None  # v10 answers no total: the next poll reads it
 
-    def cancel_payment(self, payment_id, idempotency_key=None):
+    def cancel_payment(self, payment_id, idempotency_key=None, attempt=0):
         self.client.cancel_payment(payment_id)
+        return None  # v10 answers no state: cancelled by us
 
     def start_refund(self, *, payment_id, refund_order_id, amount, currency, idempotency_key):
         return self.client.create_refund(

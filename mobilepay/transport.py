@@ -18,6 +18,8 @@ from .errors import MobilePayTimeout, MobilePayTransportError
 
 MAX_RETRIES_ALLOWED = 5
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# "Busy" answers that were not processed (ePayment: 423 Locked, 429 Too Many Requests): repeated too.
+BUSY_STATUSES = frozenset({423, 429})
 
 
 class JitterRetry(Retry):
@@ -28,10 +30,20 @@ class JitterRetry(Retry):
 
     jitter_random = random.random
     backoff_cap = 2.0  # seconds; a class attribute because urllib3 rebuilds Retry objects
+    # A Retry-After is honoured up to this many seconds here; a longer wait is the caller's to
+    # schedule (the error carries it): a worker never sleeps a minute inside one call.
+    retry_after_cap = 1.0
 
     def get_backoff_time(self):
         ceiling = min(super().get_backoff_time(), self.backoff_cap)
         return ceiling * self.jitter_random() if ceiling > 0 else 0
+
+    def get_retry_after(self, response):
+        try:
+            wait = super().get_retry_after(response)
+        except Exception:  # noqa: BLE001 - an unreadable Retry-After is no reason to fail the call
+            return None
+        return None if wait is None else min(wait, self.retry_after_cap)
 
 
 def retry_policy(max_retries=2, backoff_factor=0.2, retry_statuses=RETRY_STATUSES):
@@ -63,6 +75,16 @@ def make_session(max_retries=2, backoff_factor=0.2, retry_statuses=RETRY_STATUSE
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def retry_after_seconds(value):
+    """Seconds of a ``Retry-After`` header (a number or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, JitterRetry().parse_retry_after(str(value)))
+    except Exception:  # noqa: BLE001 - urllib3 raises InvalidHeader (and older ones other errors)
+        return None
 
 
 def network_error(exc, what, timeout=None):

@@ -1,10 +1,10 @@
 """ePayment error codes (API.md 6.5) and how a Problem answer becomes a typed error.
 
 The typed errors are the package's own (``mobilepay.errors``), so the Odoo layer treats
-both backends alike: ``outcome_unknown`` still tells a lost answer from a refusal.
+both backends alike: ``outcome_unknown`` still tells a lost (or busy) answer from a refusal.
 """
 
-from ..errors import MobilePayApiError, api_error_class
+from ..errors import MobilePayBusy, api_error_class
 
 # numeric code -> meaning. Branch on these (with the HTTP status), never on title/detail.
 ERROR_CODES = {
@@ -50,16 +50,26 @@ TRY_AGAIN_LATER = frozenset({"6160", "6250", "6260", "6280"})
 TRY_AGAIN_STATUSES = frozenset({423, 429})
 
 
-class EPaymentBusy(MobilePayApiError):
-    """HTTP 423/429, or a code that means "try again shortly": nothing was done, repeat later
-    with the same idempotency key."""
+class EPaymentBusy(MobilePayBusy):
+    """HTTP 423/429, or a code that means "try again shortly": nothing was done by this answer.
+
+    423/429 are answered before the request is processed (a gateway or lock), so the same key
+    may be sent again. A Problem with a "try again" code (6160/6250/6260/6280) is an answer of
+    the API, which keeps it for its key (API.md 5): only a new key gets another answer."""
+
+    @property
+    def key_is_spent(self):
+        """Whether MobilePay keeps this refusal for the request's key (a later attempt needs a new key)."""
+        return self.status not in TRY_AGAIN_STATUSES
 
 
-def error_for(status, problem, method, path):
+def error_for(status, problem, method, path, retry_after=None):
     """The typed error for an error answer with its parsed ``Problem`` (or None)."""
     code = problem.code if problem is not None else None
+    extra = {}
     if status in TRY_AGAIN_STATUSES or code in TRY_AGAIN_LATER:
         cls = EPaymentBusy
+        extra["retry_after"] = retry_after
     else:
         cls = api_error_class(status)
     message = None
@@ -75,9 +85,5 @@ def error_for(status, problem, method, path):
         correlation_id=problem.trace_id if problem is not None else None,
         method=method,
         path=path,
+        **extra,
     )
-
-
-def retry_later(error):
-    """Whether ``error`` asks to repeat the same request later (nothing was done)."""
-    return isinstance(error, EPaymentBusy)

@@ -1,7 +1,9 @@
 """What every Vipps MobilePay API call shares: headers, token renewal, retries, Problem errors.
 
-Network errors and 5xx are retried by the transport with the same request (and so the same
-Idempotency-Key, API.md 5 and 9); a 401 renews the token once and repeats once (API.md 3.2).
+Network errors, 5xx and the busy answers 423/429 are retried by the transport with the same
+request (and so the same Idempotency-Key, API.md 5 and 9; a Retry-After of up to a second is
+waited out, a longer one comes back in the error's ``retry_after``); a 401 renews the token once
+and repeats once (API.md 3.2).
 """
 
 import logging
@@ -10,7 +12,7 @@ import pydantic
 import requests
 
 from ..errors import MobilePayResponseError, MobilePayValidationError
-from ..transport import make_session, network_error
+from ..transport import BUSY_STATUSES, RETRY_STATUSES, make_session, network_error, retry_after_seconds
 from .auth import AccessTokenProvider
 from .errors import error_for
 from .schemas import MAX_IDEMPOTENCY_KEY, Problem
@@ -36,7 +38,8 @@ class VippsApi:
 
     def __init__(self, config, session=None, tokens=None):
         self.config = config
-        self.session = session or make_session(config.max_retries, config.backoff_factor)
+        self.session = session or make_session(config.max_retries, config.backoff_factor,
+                                               RETRY_STATUSES | BUSY_STATUSES)
         self.tokens = tokens or AccessTokenProvider(
             config.hosts.token_url,
             client_id=config.client_id,
@@ -119,7 +122,8 @@ class VippsApi:
                 problem = Problem.model_validate(raw)
         except (ValueError, pydantic.ValidationError):
             problem = None
-        error = error_for(response.status_code, problem, method, path)
+        error = error_for(response.status_code, problem, method, path,
+                          retry_after=retry_after_seconds(response.headers.get("Retry-After")))
         _logger.info("Vipps MobilePay %s %s answered HTTP %s code %s trace %s", method, path,
                      response.status_code, error.code, error.correlation_id)
         return error

@@ -82,19 +82,31 @@ def test_problem_codes_and_fields():
 
 
 @pytest.mark.parametrize(
-    "typed, currency, expected",
-    [("+45 12 34 56 78", None, "4512345678"), ("12345678", "DKK", "4512345678"), ("0045 12345678", None,
-     "4512345678"), ("040 123 4567", "EUR", "358401234567"), ("91234567", "NOK", "4791234567"),
-     ("4512345678", "DKK", "4512345678"), ("358401234567", "EUR", "358401234567")],
+    "typed, country, expected",
+    [("+45 12 34 56 78", None, "4512345678"), ("12345678", "45", "4512345678"), ("0045 12345678", None,
+     "4512345678"), ("040 123 4567", "358", "358401234567"), ("91234567", "47", "4791234567"),
+     ("4512345678", "45", "4512345678"), ("358401234567", "358", "358401234567"),
+     ("+47 912 34 567", "45", "4791234567")],
 )
-def test_phone_numbers_as_typed_at_the_till(typed, currency, expected):
-    assert msisdn(typed, currency) == expected
+def test_phone_numbers_as_typed_at_the_till(typed, country, expected):
+    assert msisdn(typed, country) == expected
 
 
 @pytest.mark.parametrize("typed", ["", "123", "+45 12 34 ab 78", "+1234567890123456"])
 def test_phone_numbers_that_cannot_be_right(typed):
     with pytest.raises(MobilePayValidationError, match="country code"):
-        msisdn(typed, "DKK")
+        msisdn(typed, "45")
+
+
+@pytest.mark.parametrize("typed, country", [("12345678", "47"), ("12345678", "45")])
+def test_a_local_number_takes_the_shops_country_not_the_currencys(typed, country):
+    """An 8-digit number at a Danish shop is Danish, at a Norwegian shop Norwegian, whatever the till's
+    currency; a foreign customer's number is typed with its code."""
+    assert msisdn(typed, country) == country + typed
+    with pytest.raises(MobilePayValidationError):
+        msisdn(typed)  # no shop country: the code must be typed
+    with pytest.raises(MobilePayValidationError):
+        msisdn("0401234567", "45")  # a Finnish local number at a Danish shop is not made Danish
 
 
 def test_minor_units_are_exact():
