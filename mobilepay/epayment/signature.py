@@ -28,12 +28,39 @@ def content_hash(raw_body: bytes) -> str:
     return base64.b64encode(hashlib.sha256(raw_body).digest()).decode("ascii")
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _host(parts):
+    """The Host a client sends for these URL parts: lower case, without the scheme's default port."""
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"not a valid port in {parts.geturl()!r}") from None
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    return host
+
+
+def normalized_url(url):
+    """``url`` as Vipps MobilePay will call it and sign it: scheme and host in lower case, no default
+    port (``https://Shop.example:443/`` -> ``https://shop.example``), no trailing slash."""
+    parts = urlsplit((url or "").strip())
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    base = f"{parts.scheme.lower()}://{_host(parts)}{parts.path.rstrip('/')}"
+    return base + (f"?{parts.query}" if parts.query else "")
+
+
 def _target(registered_url):
     parts = urlsplit(registered_url)
     if not parts.netloc:
         raise ValueError(f"not an absolute URL: {registered_url!r}")
     path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return path_and_query, parts.netloc
+    return path_and_query, _host(parts)
 
 
 def string_to_sign(registered_url: str, ms_date: str, body_hash: str) -> str:

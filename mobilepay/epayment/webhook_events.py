@@ -25,11 +25,13 @@ def parse_delivery(raw_body, headers, secrets_by_url, now=None):
     """The typed event of a signed delivery.
 
     ``secrets_by_url`` maps each registered URL that could have received it to the
-    registration's secret (API.md 10.5: one secret per registration; try each)."""
+    registration's secret, or is a list of (URL, secret) pairs when one URL has several
+    registrations (API.md 10.5: one secret per registration; try each)."""
     if not isinstance(raw_body, (bytes, bytearray)) or len(raw_body) > MAX_BODY_BYTES:
         raise WebhookRejected("the body is missing or too large")
     last = None
-    for url, secret in secrets_by_url.items():
+    pairs = secrets_by_url.items() if hasattr(secrets_by_url, "items") else secrets_by_url
+    for url, secret in pairs:
         try:
             verify(secret, url, headers, bytes(raw_body), now=now)
             break

@@ -122,3 +122,29 @@ def test_malformed_payloads_are_rejected(body):
 def test_an_oversized_delivery_is_rejected_before_anything_else():
     with pytest.raises(WebhookRejected, match="too large"):
         parse_delivery(b"x" * (64 * 1024 + 1), {}, {URL: SECRET})
+
+
+def test_a_default_port_in_the_registered_url_does_not_break_the_signature():
+    """Vipps MobilePay calls https://shop.example/... and signs the Host it sends: no ``:443``. A public
+    URL written with the default port must verify the same, and is stored without it."""
+    written = "https://Shop.Example:443/pos_mobilepay/vipps/webhook/1"
+    sent_as = "https://shop.example/pos_mobilepay/vipps/webhook/1"
+    assert signature.normalized_url(written) == sent_as
+    assert signature.normalized_url("http://shop.example:80/") == "http://shop.example"
+    assert signature.normalized_url("https://shop.example:8443/odoo/") == "https://shop.example:8443/odoo"
+    headers = signature.sign("s3cret", sent_as, BODY, SENT)
+    assert headers["Host"] == "shop.example"
+    verify("s3cret", written, headers, BODY, now=SOON_AFTER)
+    with pytest.raises(ValueError):
+        signature.normalized_url("shop.example/webhook")
+
+
+def test_two_registrations_of_one_url_each_verify_with_their_own_secret():
+    """Payment events and check-ins are registered apart (one check-in registration per sales unit):
+    one URL, two secrets."""
+    body = b'{"customerToken":"abc","merchantQrId":"till-1","msn":"123456","initiatedAt":"2026-01-19T16:26:32Z"}'
+    pairs = [(URL, "payments-secret"), (URL, "checkins-secret")]
+    for secret in ("payments-secret", "checkins-secret"):
+        assert isinstance(parse_delivery(body, signature.sign(secret, URL, body), pairs), CheckedInEvent)
+    with pytest.raises(WebhookRejected):
+        parse_delivery(body, signature.sign("other", URL, body), pairs)
