@@ -10,6 +10,11 @@ Kinds:
   given) with ``body`` instead of the real answer, as a broken gateway or an API
   change would (an empty body, HTML, an unknown status).
 
+A subclass may know more kinds (``kinds``): the ePayment emulator's ``problem``
+answers as the API itself would, with ``status`` and the error ``code`` of the
+fault (see ``mobilepay/epayment/emulator/faults.py``). ``code`` is for such kinds
+only (``coded_kinds``).
+
 A fault matches on the HTTP method (None: any) and the path, exactly or as an
 ``fnmatch`` pattern (``/pos/v10/payments/*/capture``), and fires ``times``
 times (None: until cleared), each matching request with ``probability`` (1: always).
@@ -38,6 +43,7 @@ class Fault:
     probability: float = 1.0
     latency_max_ms: Optional[int] = None
     body: str = ""
+    code: Optional[str] = None  # the API error code a ``problem`` fault answers with
 
     def delay_ms(self, rng=random):
         """How long a latency fault waits this time."""
@@ -59,19 +65,23 @@ class Fault:
     def to_json(self):
         return {"kind": self.kind, "method": self.method, "path": self.path, "status": self.status,
                 "latencyMs": self.latency_ms, "latencyMaxMs": self.latency_max_ms, "times": self.times,
-                "probability": self.probability, "body": self.body, "hits": self.hits}
+                "probability": self.probability, "body": self.body, "code": self.code, "hits": self.hits}
 
 
 class Faults:
+    # The kinds this emulator knows, and those of them that take a ``code``.
+    kinds = KINDS
+    coded_kinds = ()
+
     def __init__(self, rng=None):
         self._lock = threading.Lock()
         self._faults = []
         self.rng = rng or random.Random()
 
     def add(self, method="POST", path="/pos/v10/payments", kind="status", status=None, latency_ms=0, times=1,
-            probability=1.0, latency_max_ms=None, body="") -> Fault:
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+            probability=1.0, latency_max_ms=None, body="", code=None) -> Fault:
+        if kind not in self.kinds:
+            raise ValueError(f"kind must be one of {', '.join(self.kinds)}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for ever)")
         probability = float(probability)
@@ -83,9 +93,15 @@ class Faults:
             status = 200 if kind == "body" else 503
         if not isinstance(body, str):
             raise ValueError("body must be a string")
+        if code is not None:
+            if kind not in self.coded_kinds:
+                raise ValueError(f"code is only for the kinds {', '.join(self.coded_kinds) or '(none here)'}")
+            if isinstance(code, bool) or not isinstance(code, (str, int)) or not str(code).isdigit():
+                raise ValueError("code must be a number, e.g. \"6160\"")
+            code = str(code)
         fault = Fault(kind=kind, method=method, path=path, status=int(status), latency_ms=int(latency_ms),
                       times=times, probability=probability,
-                      latency_max_ms=None if latency_max_ms is None else int(latency_max_ms), body=body)
+                      latency_max_ms=None if latency_max_ms is None else int(latency_max_ms), body=body, code=code)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -44,7 +44,7 @@ def add_fault(call, body, default_path):
             method=body.get("method", "POST"), path=body.get("path", default_path),
             kind=body.get("kind", "status"), status=body.get("status"), latency_ms=body.get("latencyMs", 0),
             times=body.get("times", 1), probability=body.get("probability", 1.0),
-            latency_max_ms=body.get("latencyMaxMs"), body=body.get("body", ""),
+            latency_max_ms=body.get("latencyMaxMs"), body=body.get("body", ""), code=body.get("code"),
         )
     except (TypeError, ValueError) as exc:
         raise ControlError(str(exc)) from None

@@ -4,9 +4,15 @@ mapping and the request log. Each emulator says how its errors look (the hooks o
 Faults (``Faults``, set by tests) hit every path except ``fault_free_prefixes``: ``status`` answers
 with that status unprocessed, ``latency`` waits first, ``drop_before`` closes the connection
 unprocessed, ``drop_after`` processes and then closes it, ``body`` processes and answers the
-fault's body instead.
+fault's body instead. A kind of an emulator's own (e.g. the ePayment ``problem``) goes to the
+endpoint as ``call.fault``: an endpoint marked with ``answers_faults`` deals with it itself (after
+its own checks), any other is answered by ``fault_response`` without being called.
+
+``hold(request)`` is held over the whole handling of a request, latency faults included (the
+ePayment emulator's lock of a payment reference while a modification of it is in progress).
 """
 
+import contextlib
 import io
 import logging
 import socket
@@ -20,9 +26,21 @@ from werkzeug.wsgi import get_input_stream
 from .controls import ControlError
 from .json_responses import json_response
 
+# The fault kinds this application carries out itself; any other goes to the endpoint as ``call.fault``.
+OWN_FAULT_KINDS = ("status", "latency", "drop_before", "drop_after", "body")
+
+
+def answers_faults(endpoint):
+    """Mark an endpoint that answers the faults of its emulator's own kinds itself (``call.fault``)."""
+    endpoint.answers_faults = True
+    return endpoint
+
 
 class EmulatorCall:
     """One request being handled, with the helpers the endpoint functions share."""
+
+    # A fault of the emulator's own kinds that hit this request (see ``answers_faults``), else None.
+    fault = None
 
     def __init__(self, app, request, request_id):
         self.app = app
@@ -86,6 +104,14 @@ class FaultInjectingApp:
     def finish(self, response, request_id) -> None:
         """Last touches on every answer that was not refused for its size (e.g. a correlation header)."""
 
+    def fault_response(self, call, fault):
+        """The answer of a fault of the emulator's own kinds on an endpoint that does not answer it itself."""
+        raise NotImplementedError(f"no answer for faults of kind {fault.kind}")
+
+    def hold(self, request):
+        """A context manager held over the whole handling of the request (latency faults included)."""
+        return contextlib.nullcontext()
+
     # ------------------------------------------------------------------ handling a request
 
     def __call__(self, environ, start_response):
@@ -103,34 +129,39 @@ class FaultInjectingApp:
         fault = None
         if not path.startswith(self.fault_free_prefixes):
             fault = self.emulator.faults.take(method, path)
-        if fault is not None and fault.kind == "latency":
-            time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
-        if fault is not None and fault.kind == "drop_before":
+        kind = fault.kind if fault is not None else None
+        with self.hold(request):
+            if kind == "latency":
+                time.sleep(fault.delay_ms(self.emulator.faults.rng) / 1000.0)
+            if kind == "drop_before":
+                if logged:
+                    self.emulator.log_request(method, path, None)
+                # Read the body first: left in the server's buffer, it would be parsed as the next
+                # request of the (now closed) connection, and logged as a bad request.
+                request.get_data()
+                drop_connection(environ)
+            if kind == "status":
+                response = self.injected_status_response(fault.status, request, request_id)
+            else:
+                response = self.dispatch(request, request_id, None if kind in OWN_FAULT_KINDS else fault)
+            if kind == "body":
+                response = Response(fault.body.encode("utf-8"), status=fault.status,
+                                    content_type=self.fault_body_content_type)
+            self.finish(response, request_id)
             if logged:
-                self.emulator.log_request(method, path, None)
-            # Read the body first: left in the server's buffer, it would be parsed as the next
-            # request of the (now closed) connection, and logged as a bad request.
-            request.get_data()
-            drop_connection(environ)
-        if fault is not None and fault.kind == "status":
-            response = self.injected_status_response(fault.status, request, request_id)
-        else:
-            response = self.dispatch(request, request_id)
-        if fault is not None and fault.kind == "body":
-            response = Response(fault.body.encode("utf-8"), status=fault.status,
-                                content_type=self.fault_body_content_type)
-        self.finish(response, request_id)
-        if logged:
-            self.emulator.log_request(method, path, response.status_code)
-        if fault is not None and fault.kind == "drop_after":
-            drop_connection(environ)
+                self.emulator.log_request(method, path, response.status_code)
+            if kind == "drop_after":
+                drop_connection(environ)
         return response(environ, start_response)
 
-    def dispatch(self, request, request_id):
+    def dispatch(self, request, request_id, fault=None):
         call = self.call_class(self, request, request_id)
+        call.fault = fault
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
+            if fault is not None and not getattr(endpoint, "answers_faults", False):
+                return self.fault_response(call, fault)
             return endpoint(call, **values)
         except self.api_error as error:
             return self.api_error_response(call, error)

@@ -527,6 +527,19 @@ def patch_epayment_spec(spec, order_management):
                 for status in ("400", "403", "404", "409", "422", "5XX"):
                     responses.setdefault(status, PROBLEM_REF)
                 responses.setdefault("401", {"$ref": "#/components/responses/GatewayError"})
+    # API.md 9: 429 on the rate-limited operations (create, capture, cancel, refund, get payment, get event
+    # log); API.md 6.5: 423 Locked on a modification while another one of the payment is in progress.
+    busy_answers = {
+        ("/epayment/v1/payments", "post"): ("423", "429"),
+        ("/epayment/v1/payments/{reference}", "get"): ("429",),
+        ("/epayment/v1/payments/{reference}/events", "get"): ("429",),
+        ("/epayment/v1/payments/{reference}/capture", "post"): ("423", "429"),
+        ("/epayment/v1/payments/{reference}/cancel", "post"): ("423", "429"),
+        ("/epayment/v1/payments/{reference}/refund", "post"): ("423", "429"),
+    }
+    for (path, method), statuses in busy_answers.items():
+        for status in statuses:
+            spec["paths"][path][method]["responses"].setdefault(status, PROBLEM_REF)
     return spec
 
 

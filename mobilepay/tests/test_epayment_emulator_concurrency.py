@@ -1,4 +1,10 @@
-"""ePayment emulator: many clients at once (the server is threaded; one lock guards the state)."""
+"""ePayment emulator: many clients at once (the server is threaded; one lock guards the state).
+
+The first three tests are about the state lock: every request of one reference gets through to it.
+Vipps MobilePay would answer some of them 423 (a modification of the reference in progress) or 429
+(more than 5 a minute), which the emulator does too (test_epayment_emulator_busy.py): these tests
+switch both off, through ``_no_busy_answers``.
+"""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +16,15 @@ def _parallel(count, job):
         return list(pool.map(job, range(count)))
 
 
+def _no_busy_answers(emu):
+    """Let up to 20 requests of one reference reach the state at once: no 423 Locked (the reference lock of
+    busy.py) and no 429 (5 modifications per reference and minute, rate_limits.py)."""
+    emu.settings.modification_lock = False
+    emu.settings.rate_limit_modifications_per_minute = 20
+
+
 def test_concurrent_retries_with_one_key_capture_once(epayment_api, epayment_emulator):
+    _no_busy_answers(epayment_emulator)
     reference = epayment_api.authorized_payment(value=10000)
     headers = epayment_api.headers(idempotency_key="the-one-capture")
     url = f"{epayment_api.base}/epayment/v1/payments/{reference}/capture"
@@ -31,6 +45,7 @@ def test_concurrent_retries_with_one_key_capture_once(epayment_api, epayment_emu
 
 
 def test_concurrent_captures_never_exceed_the_reservation(epayment_api, epayment_emulator):
+    _no_busy_answers(epayment_emulator)
     reference = epayment_api.authorized_payment(value=10000)
     url = f"{epayment_api.base}/epayment/v1/payments/{reference}/capture"
 
@@ -48,6 +63,7 @@ def test_concurrent_captures_never_exceed_the_reservation(epayment_api, epayment
 
 
 def test_concurrent_creates_with_one_reference_make_one_payment(epayment_api, epayment_emulator):
+    _no_busy_answers(epayment_emulator)
     body = epayment_api.payment_body()
     url = f"{epayment_api.base}/epayment/v1/payments"
 

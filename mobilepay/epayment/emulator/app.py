@@ -1,12 +1,16 @@
 """The emulator's WSGI application: fault injection, routing, error answers, request log
-(``emulator_kit.wsgi_app``), with the error bodies of each API family and W3C-like trace ids."""
+(``emulator_kit.wsgi_app``), with the error bodies of each API family and W3C-like trace ids, the
+answer of a ``problem`` fault (faults.py) and the hold of a payment reference while a modification
+of it is handled (busy.py)."""
 
+import contextlib
 import json
 import logging
 
 from ...emulator_kit.json_responses import JSON
 from ...emulator_kit.wsgi_app import EmulatorCall, FaultInjectingApp
-from . import auth, control_endpoints, epayment_endpoints, images, phone_page, qr_endpoints, webhooks
+from . import auth, busy, control_endpoints, epayment_endpoints, images, phone_page, qr_endpoints, webhooks
+from .faults import problem_error
 from .problems import ApiError, invalid, new_trace_id, render
 from .server import UNDERSCORE_HEADERS_KEY
 
@@ -72,8 +76,21 @@ class EPaymentApp(FaultInjectingApp):
     fault_body_content_type = JSON
     logger = _logger
 
+    def __init__(self, emulator):
+        super().__init__(emulator)
+        self.holds = busy.ReferenceHolds()  # in-flight requests: not forgotten by reset()
+
     def request_id(self, request):
         return new_trace_id()
+
+    def hold(self, request):
+        key = busy.modification_key(request) if self.emulator.settings.modification_lock else None
+        if key is None or key[1] is None:
+            return contextlib.nullcontext()
+        return self.holds.held(request.environ, key)
+
+    def fault_response(self, call, fault):
+        return call.render(problem_error(fault))
 
     def is_logged(self, path):
         return path.startswith(API_PREFIXES)

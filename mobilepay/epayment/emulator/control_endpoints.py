@@ -13,12 +13,16 @@ Errors answer ``400 {"error": "..."}``. Every body is optional unless a field is
     POST   /emulator/payments/{reference}/reject            {"msn": ...}
     POST   /emulator/payments/{reference}/expire            {"msn": ...}
     POST   /emulator/payments/{reference}/processing        {"processing": true, "msn": ...}  (cancel: 6250)
-    POST   /emulator/merchant-callback/{merchantQrId}/scan  {"phoneNumber": ..., "msn": ...} -> {"customerToken"}
+    POST   /emulator/payments/{reference}/approve-after     {"seconds": 2 (required), "phoneNumber": ..., "msn": ...}
+                                                            approving (cancel: 6250) for that long, then approved
+    POST   /emulator/merchant-callback/{merchantQrId}/scan  {"phoneNumber": ..., "msn": ..., "initiatedAgoS": 0}
+                                                            -> {"customerToken"}
     GET    /emulator/faults                                 the faults and their hits
     POST   /emulator/faults                                 {"method": "POST", "path": "/epayment/v1/payments",
                                                              "kind": "status", "status": 503, "latencyMs": 0,
                                                              "latencyMaxMs": null, "times": 1, "probability": 1,
-                                                             "body": ""} -> {"fault": {...}}
+                                                             "body": "", "code": null} -> {"fault": {...}}
+                                                            (kind "problem" with "code": "6160": faults.py)
     DELETE /emulator/faults                                 remove them all
     GET    /emulator/deliveries                             every webhook delivery attempt
     POST   /emulator/deliveries/redeliver                   {"index": -1}: send that delivery again
@@ -77,9 +81,16 @@ def processing(call, reference):
                                                       msn=body.get("msn")))
 
 
+def approve_after(call, reference):
+    body = control_body(call)
+    return json_response(call.emulator.approve_after(reference, required(body, "seconds"), body.get("phoneNumber"),
+                                                     msn=body.get("msn")))
+
+
 def scan(call, merchant_qr_id):
     body = control_body(call)
-    token = call.emulator.scan_callback_qr(merchant_qr_id, body.get("phoneNumber"), msn=body.get("msn"))
+    token = call.emulator.scan_callback_qr(merchant_qr_id, body.get("phoneNumber"), msn=body.get("msn"),
+                                           initiated_ago_s=body.get("initiatedAgoS", 0))
     return json_response({"customerToken": token})
 
 
@@ -136,6 +147,7 @@ def rules():
         Rule(p + "/payments/<reference>/reject", methods=["POST"], endpoint=reject),
         Rule(p + "/payments/<reference>/expire", methods=["POST"], endpoint=expire),
         Rule(p + "/payments/<reference>/processing", methods=["POST"], endpoint=processing),
+        Rule(p + "/payments/<reference>/approve-after", methods=["POST"], endpoint=approve_after),
         Rule(p + "/merchant-callback/<merchant_qr_id>/scan", methods=["POST"], endpoint=scan),
         Rule(p + "/faults", methods=["GET"], endpoint=list_faults),
         Rule(p + "/faults", methods=["POST"], endpoint=add_fault),

@@ -13,12 +13,27 @@
   Queues of other payments or registrations go on.
 * Every attempt is recorded (``emu.deliveries``). ``reset()`` forgets queues and records; attempts
   still under way then are not recorded.
+
+Chaos (API.md 10.4: deliveries can come late, more than once, out of order), all off by default and
+decided when the delivery is queued, drawn from ``rng`` (the emulator's ``faults.rng``: seeding it
+makes a run repeatable, as far as the threads' timing allows), in this order:
+
+* ``webhook_loss_probability``: the delivery is never sent; it is recorded at once with ``status``
+  None, ``attempt`` 0 and ``error`` "lost" (``redeliver()`` can still send it);
+* ``webhook_delay_s`` (low, high): the first attempt waits a time drawn uniformly in that range
+  (real seconds); with order kept, later deliveries of the payment wait behind it;
+* ``webhook_duplicate_probability`` (and ``webhook_duplicate_deliveries``, which means 1): after the
+  delivery succeeded, the same delivery once more (``duplicate: true``), itself delayed by a draw of
+  ``webhook_delay_s``;
+* ``webhook_keep_order`` False: every delivery has a queue of its own, so the deliveries of one
+  payment (one sticker) go at once, side by side; with a delay range they overtake each other.
 """
 
 import dataclasses
 import itertools
 import json
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -46,12 +61,15 @@ class Delivery:
     attempts: int = 0
     next_at: float = 0.0
     duplicate: bool = False
+    twice: bool = False  # sent once more after its success (webhook_duplicate_probability)
+    twice_delay: float = 0.0  # the first attempt of that duplicate waits this long
 
 
 class Deliverer:
-    def __init__(self, settings, clock):
+    def __init__(self, settings, clock, rng=None):
         self.settings = settings
         self.clock = clock
+        self.rng = rng or random.Random()  # the chaos draws
         self._cond = threading.Condition()
         self._queues = {}  # (registration id, order key) -> deque of Delivery
         self._busy = set()  # queue keys with an attempt under way
@@ -65,12 +83,34 @@ class Deliverer:
 
     def enqueue(self, registration, event_type, body, order_key) -> Delivery:
         raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        delivery = Delivery(id=next(self._ids), registration_id=registration.id, url=registration.url,
-                            secret=registration.secret, event=event_type, body=body, raw=raw, order_key=order_key)
+        settings = self.settings
         with self._cond:
-            self._queues.setdefault((registration.id, order_key), deque()).append(delivery)
+            delivery = Delivery(id=next(self._ids), registration_id=registration.id, url=registration.url,
+                                secret=registration.secret, event=event_type, body=body, raw=raw,
+                                order_key=order_key)
+            if not settings.webhook_keep_order:
+                delivery.order_key = ("unordered", delivery.id)
+            if self._chance(settings.webhook_loss_probability):
+                self._record(delivery, None, "lost", {})
+                self._cond.notify_all()
+                return delivery
+            delivery.next_at = time.monotonic() + self._first_delay()
+            delivery.twice = self._chance(settings.webhook_duplicate_probability)
+            if delivery.twice:
+                delivery.twice_delay = self._first_delay()
+            self._queues.setdefault((registration.id, delivery.order_key), deque()).append(delivery)
             self._cond.notify_all()
         return delivery
+
+    def _chance(self, probability) -> bool:
+        """True with ``probability`` (nothing is drawn when it is 0 or 1)."""
+        if probability <= 0:
+            return False
+        return probability >= 1 or self.rng.random() < probability
+
+    def _first_delay(self) -> float:
+        low, high = self.settings.webhook_delay_s
+        return self.rng.uniform(low, high) if high > 0 else 0.0
 
     def drop_registration(self, registration_id) -> None:
         """A deleted registration receives nothing more (an attempt under way still finishes)."""
@@ -185,23 +225,30 @@ class Deliverer:
         with self._cond:
             if generation != self._generation:
                 return
-            self._records.append({
-                "event": delivery.event, "url": delivery.url, "status": status, "attempt": delivery.attempts,
-                "body": delivery.body, "registration_id": delivery.registration_id, "at": timestamp7(self.clock.now()),
-                "error": error, "delivery_id": delivery.id, "duplicate": delivery.duplicate, "headers": headers,
-                "_delivery": delivery,
-            })
+            self._record(delivery, status, error, headers)
             queue = self._queues.get(key)
             if ok or delivery.attempts >= self.settings.webhook_max_attempts:
                 if queue and queue[0] is delivery:
                     queue.popleft()
-                if ok and self.settings.webhook_duplicate_deliveries and not delivery.duplicate and queue is not None:
-                    queue.appendleft(dataclasses.replace(delivery, id=next(self._ids), attempts=0, next_at=0.0,
-                                                         duplicate=True))
+                twice = delivery.twice or self.settings.webhook_duplicate_deliveries
+                if ok and twice and not delivery.duplicate and queue is not None:
+                    queue.appendleft(dataclasses.replace(
+                        delivery, id=next(self._ids), attempts=0, next_at=time.monotonic() + delivery.twice_delay,
+                        duplicate=True, twice=False))
             else:
                 delivery.next_at = time.monotonic() + self._delay(delivery.attempts)
             self._busy.discard(key)
             self._cond.notify_all()
+
+
+    def _record(self, delivery, status, error, headers):
+        """One attempt (or a lost delivery) in ``emu.deliveries``; the caller holds ``_cond``."""
+        self._records.append({
+            "event": delivery.event, "url": delivery.url, "status": status, "attempt": delivery.attempts,
+            "body": delivery.body, "registration_id": delivery.registration_id, "at": timestamp7(self.clock.now()),
+            "error": error, "delivery_id": delivery.id, "duplicate": delivery.duplicate, "headers": headers,
+            "_delivery": delivery,
+        })
 
 
 def _public(record):

@@ -5,6 +5,7 @@ import threading
 from ...emulator_kit.lifecycle import ServedEmulator
 from . import checkins, payments
 from .app import EPaymentApp
+from .approvals import DelayedApprovals
 from .clock import EmulatorClock
 from .delivery import Deliverer
 from .faults import EPaymentFaults
@@ -34,9 +35,11 @@ class EPaymentEmulator(ServedEmulator):
         self.clock = EmulatorClock()
         self.tokens = AccessTokens(self.clock)
         self.faults = EPaymentFaults()
-        self.deliverer = Deliverer(self.settings, self.clock)
+        # The webhook chaos draws from the faults' random source: seeding faults.rng seeds both.
+        self.deliverer = Deliverer(self.settings, self.clock, rng=self.faults.rng)
         self.state = EPaymentState(self.settings, self.clock)
         self.state.deliverer = self.deliverer
+        self.approvals = DelayedApprovals(self.state)
         self.demo = self.state.seed()
         self.wsgi_app = EPaymentApp(self)
         self._sweeper = None
@@ -56,6 +59,7 @@ class EPaymentEmulator(ServedEmulator):
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
             self._sweeper = None
+        self.approvals.cancel_all()
         self.deliverer.stop()
 
     @property
@@ -85,6 +89,7 @@ class EPaymentEmulator(ServedEmulator):
         with self.state.lock:
             self.settings.assign(self._initial_settings)
             self.clock.reset()
+            self.approvals.cancel_all()
             self.faults.clear()
             self.deliverer.reset()
             self._clear_requests_log()
@@ -137,13 +142,20 @@ class EPaymentEmulator(ServedEmulator):
             payment.processing = bool(processing)
             return payment.snapshot()
 
-    def scan_callback_qr(self, merchant_qr_id, phone_number=None, msn=None) -> str:
+    def approve_after(self, reference, seconds, phone_number=None, msn=None) -> dict:
+        """The customer is approving for ``seconds`` of real time (a cancel meanwhile: 6250), then approves
+        (approvals.py). Returns the snapshot; ControlError when the payment is not CREATED now."""
+        return self.approvals.start(reference, seconds, phone_number, msn)
+
+    def scan_callback_qr(self, merchant_qr_id, phone_number=None, msn=None, initiated_ago_s=0) -> str:
         """A customer scans the sticker: ``user.checked-in.v1`` goes to the MSN's registration (signed, in the
         background); returns the customerToken. ControlError without such a registration (the app shows an
-        error, API.md 11.1), for an unknown sticker or an unknown customer."""
+        error, API.md 11.1), for an unknown sticker or an unknown customer. ``initiated_ago_s``: the scan
+        happened that long ago (a late delivery of an old scan): ``initiatedAt`` lies that far in the past
+        and the token's 15 minutes run from then."""
         with self.state.transaction() as now:
             qr_code = self.state.callback_qr_by_id(merchant_qr_id, msn)
-            return checkins.scan(self.state, qr_code, phone_number, now).customer_token
+            return checkins.scan(self.state, qr_code, phone_number, now, initiated_ago_s).customer_token
 
     # ------------------------------------------------------------------ looking inside
 

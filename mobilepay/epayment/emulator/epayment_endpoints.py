@@ -12,15 +12,22 @@
 
 ModificationResponse is sent as ``application/json`` (the spec labels it ``application/problem+json``,
 a quirk API.md 7.4 notes).
-"""
 
-import json
+What a create, capture, cancel or refund passes, in this order: authentication (auth.py), the
+``Vipps-System-*`` headers, the rate limit (429, rate_limits.py), the path reference, the
+Idempotency-Key header, the reference lock (423, busy.py), then the idempotency store
+(idempotency.py): a replay, or the request is processed, or a ``problem`` fault (faults.py)
+answers in its place and is remembered for the key as the API's own refusal would be. Get
+payment and get event log pass authentication and their rate limit.
+"""
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from . import payments, validation
-from .auth import check_system_headers
+from ...emulator_kit.wsgi_app import answers_faults
+from . import busy, payments, rate_limits, validation
+from .auth import SUBSCRIPTION_HEADER, check_system_headers
+from .faults import problem_error
 from .idempotency import MAX_KEY_LENGTH, REPLAY_HEADER, fingerprint
 from .problems import ApiError, coded, invalid
 from .responses import empty_response, json_response
@@ -41,12 +48,21 @@ def _idempotency_key(call, required=True):
 
 
 def _idempotent(call, unit, operation, target, produce, required=True):
-    """Run ``produce(now, key)`` once per key; replay its answer for identical retries (idempotency.py)."""
+    """Run ``produce(now, key)`` once per key; replay its answer for identical retries (idempotency.py).
+    The reference ``target`` is held against other modifications meanwhile (busy.py); a ``problem``
+    fault is answered instead of ``produce`` and remembered like its answer."""
     key = _idempotency_key(call, required)
+    busy.enter(call, unit.msn, target)
     state = call.state
+
+    def answer(now, key):
+        if call.fault is not None:
+            raise problem_error(call.fault)
+        return produce(now, key)
+
     if key is None:
         with state.transaction() as now:
-            return produce(now, None)
+            return answer(now, None)
     print_ = fingerprint(call.request.get_data())
     with state.transaction() as now:
         stored = state.idempotency.lookup(unit.msn, key, operation, target, print_)
@@ -55,7 +71,7 @@ def _idempotent(call, unit, operation, target, produce, required=True):
             response.headers[REPLAY_HEADER] = "true"
             return response
         try:
-            response = produce(now, key)
+            response = answer(now, key)
         except ApiError as error:
             response = call.render(error)
         state.idempotency.remember(unit.msn, key, operation, target, print_, response.status_code,
@@ -68,14 +84,12 @@ def _path_reference(reference):
     return validation.reference(reference, where="reference")
 
 
+@answers_faults
 def create_payment(call):
     unit = call.unit()
     check_system_headers(call)
-    try:
-        guess = json.loads(call.request.get_data() or b"null")
-    except (ValueError, RecursionError):
-        guess = None
-    target = guess.get("reference") if isinstance(guess, dict) and isinstance(guess.get("reference"), str) else None
+    target = busy.body_reference(call.request.get_data())
+    rate_limits.check(call, "create", unit.msn, target)
 
     def produce(now, key):
         request = validation.create_request(call.json_body(), now)
@@ -88,20 +102,21 @@ def create_payment(call):
     return _idempotent(call, unit, "create", target, produce)
 
 
-def _read_payment(call, reference, answer):
+def _read_payment(call, operation, reference, answer):
     """GET of a payment of the caller's sales unit: ``answer(payment)`` is the JSON body."""
     unit = call.unit()
+    rate_limits.check(call, operation, call.request.headers.get(SUBSCRIPTION_HEADER, "").strip(), reference)
     reference = _path_reference(reference)
     with call.state.transaction():
         return json_response(answer(call.state.own_payment(unit.msn, reference)))
 
 
 def get_payment(call, reference):
-    return _read_payment(call, reference, payments.payment_json)
+    return _read_payment(call, "get", reference, payments.payment_json)
 
 
 def get_events(call, reference):
-    return _read_payment(call, reference, payments.events_json)
+    return _read_payment(call, "events", reference, payments.events_json)
 
 
 def _modify_payment(call, reference, operation, read_request, apply, required=True):
@@ -110,6 +125,7 @@ def _modify_payment(call, reference, operation, read_request, apply, required=Tr
     ``apply(unit, payment, request, key, now)`` makes the change and returns its event."""
     unit = call.unit()
     check_system_headers(call)
+    rate_limits.check(call, operation, unit.msn, reference)
     reference = _path_reference(reference)
 
     def produce(now, key):
@@ -121,6 +137,7 @@ def _modify_payment(call, reference, operation, read_request, apply, required=Tr
     return _idempotent(call, unit, operation, reference, produce, required=required)
 
 
+@answers_faults
 def capture(call, reference):
     def capture_amount(unit, payment, amount, key, now):
         value, currency = amount
@@ -130,6 +147,7 @@ def capture(call, reference):
                            capture_amount)
 
 
+@answers_faults
 def cancel(call, reference):
     def cancel_payment(unit, payment, transaction_only, key, now):
         return payments.cancel(call.state, payment, transaction_only, key, now)
@@ -139,6 +157,7 @@ def cancel(call, reference):
                            required=call.settings.cancel_requires_idempotency_key)
 
 
+@answers_faults
 def refund(call, reference):
     def refund_amount(unit, payment, amount, key, now):
         value, currency = amount

@@ -10,8 +10,10 @@
   create and cancel (API.md 5: "HTTP 409 in general").
 * A key already used for another operation or another payment: 409 code 4020.
 * 4xx answers are remembered too ("a request that was rejected with 4xx stays rejected for that
-  key" [SK]) unless ``idempotency_remember_rejections`` is off; 5xx answers never are. Keys are
-  kept until ``reset()`` (API.md: "assume at least the lifetime of the payment").
+  key" [SK]) unless ``idempotency_remember_rejections`` is off, the answers of ``problem`` faults
+  included (faults.py); 5xx answers never are, nor 429 (rate_limits.py) and 423 (busy.py): those
+  refuse the request before it reaches this store. Keys are kept until ``reset()`` (API.md:
+  "assume at least the lifetime of the payment").
 """
 
 import json

@@ -47,16 +47,19 @@ ERROR_CODES = {
     "6100": (400, "Capture period expired"),
     "6140": (400, "Must capture full amount"),
     "6150": (400, "Not enough refundable"),
+    "6160": (400, "Order processing"),  # another operation holds the payment: retry shortly (API.md 6.5)
     "6220": (400, "Refund period expired"),
     "6250": (400, "Cannot cancel processing payment"),
+    "6260": (400, "Funds unavailable"),  # API.md 6.5, 7.4 (2026): a late capture; retry with the same key
+    "6280": (400, "Capture failed"),  # API.md 6.5 (2026): try again later
     "7010": (400, "Customer not found"),
     "10010": (400, "Approve failed"),
 }
 
 STATUS_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                  405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
-                 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                 504: "Gateway Timeout"}
+                 423: "Locked", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+                 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 MISSING_SUBSCRIPTION_KEY = ("Access denied due to missing subscription key. Make sure to include subscription key "
                             "when making requests to an API.")
@@ -68,9 +71,10 @@ INVALID_TOKEN = "Unauthorized. Access token is missing or invalid."
 class ApiError(Exception):
     """An error answer. ``code``: the numeric ePayment error code; ``fields``: (name, reason) pairs of a
     validation error; ``gateway``: refused by the API gateway (APIM body); ``oauth``: the token
-    endpoint's ``error`` value."""
+    endpoint's ``error`` value; ``headers``: sent with the answer (``Retry-After`` of a 429)."""
 
-    def __init__(self, status, title=None, detail=None, code=None, fields=(), gateway=False, oauth=None):
+    def __init__(self, status, title=None, detail=None, code=None, fields=(), gateway=False, oauth=None,
+                 headers=None):
         self.status = int(status)
         self.title = title or STATUS_TITLES.get(self.status, "Error")
         self.detail = detail or self.title
@@ -78,6 +82,7 @@ class ApiError(Exception):
         self.fields = list(fields)
         self.gateway = gateway
         self.oauth = oauth
+        self.headers = dict(headers or {})
         super().__init__(f"{self.status} {self.code or ''} {self.detail}".replace("  ", " "))
 
 
@@ -114,6 +119,13 @@ def family_of(path: str) -> str:
 
 
 def render(error: ApiError, path: str, trace_id: str) -> Response:
+    response = _render(error, path, trace_id)
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _render(error, path, trace_id):
     family = family_of(path)
     if error.gateway:
         return _json({"statusCode": error.status, "message": error.detail}, error.status)

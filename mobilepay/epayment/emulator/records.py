@@ -76,6 +76,7 @@ class Payment:
     customer: Optional[str] = None  # MSISDN once known (PUSH_MESSAGE: at create; QR: at approval)
     customer_variant: Optional[str] = None  # phoneNumber / personalQr / customerToken
     merchant_qr_id: Optional[str] = None  # the sticker of the check-in behind a customerToken
+    customer_token: Optional[str] = None  # the customerToken it was created with (whose scan it answers)
     description: Optional[str] = None
     receipt: Optional[dict] = None
     metadata: Optional[dict] = None
@@ -116,6 +117,7 @@ class Payment:
             "amount": amount_json(self.amount, self.currency), "aggregate": self.aggregate_json(),
             "flow": self.user_flow, "paymentMethod": self.payment_method, "customer": self.customer,
             "customerVariant": self.customer_variant, "merchantQrId": self.merchant_qr_id,
+            "customerToken": self.customer_token,
             "customerInteraction": self.customer_interaction, "paymentDescription": self.description,
             "receipt": self.receipt, "metadata": self.metadata, "minimumUserAge": self.minimum_user_age,
             "qrFormat": self.qr_format, "redirectUrl": self.redirect_url, "targetUrl": self.target_url,

@@ -3,8 +3,9 @@
 Defaults follow the documented values of the test environment; the ones no source
 confirms are marked [Unconfirmed] (API.md section 15) and can be changed per emulator.
 ``for_tests()`` shortens every real-time delay so that a test suite runs in seconds;
-emulated time (payment expiry, token lifetime, capture deadlines) is moved with
-``emulator.clock.advance(seconds)`` instead.
+emulated time (payment expiry, token lifetime, capture deadlines, rate-limit windows) is moved
+with ``emulator.clock.advance(seconds)`` instead. The busy answers Vipps MobilePay gives (429 rate
+limits, 423 while a reference is being processed) are on in both; the webhook chaos is off in both.
 """
 
 import math
@@ -56,6 +57,17 @@ class EPaymentEmulatorSettings(TunableSettings):
     # [Unconfirmed] (API.md 15, point 16): refuse a receipt whose order lines (plus tip) do not add up
     # to the amount, or whose bottomLine.currency differs from the amount's.
     receipt_sum_check: bool = False
+    # Rate limits, HTTP 429 with Retry-After (API.md 9; rate_limits.py), per one-minute window of the
+    # emulator clock; 0 = off. Create, capture, cancel, refund: each per reference + MSN.
+    rate_limit_modifications_per_minute: int = 5
+    # Get payment, get event log: each per reference + subscription key.
+    rate_limit_reads_per_minute: int = 120
+    # 423 Locked for a create/capture/cancel/refund that arrives while another modification of the same
+    # (MSN, reference) is in progress (API.md 6.5; busy.py).
+    modification_lock: bool = True
+    # Real milliseconds every modification holds its reference before it is processed (outside the state
+    # lock: other references go on). With it, two modifications of one reference in a row meet 423.
+    modification_processing_ms: float = 0.0
 
     # Webhooks API (API.md 10). Real registrations must use https; the emulator accepts http://127.0.0.1
     # receivers unless this is switched on.
@@ -69,8 +81,18 @@ class EPaymentEmulatorSettings(TunableSettings):
     # Attempts in all before a delivery is dropped for good.
     webhook_max_attempts: int = len(REAL_RETRY_DELAYS_S) + 1
     # Send every delivery a second time after it succeeded (API.md 10.4: "the same event can arrive
-    # more than once").
+    # more than once"); the same as webhook_duplicate_probability = 1.
     webhook_duplicate_deliveries: bool = False
+    # Webhook chaos (delivery.py), all off by default; drawn from the emulator's faults.rng (seedable).
+    # Each delivery's first attempt waits a random time in this range (real seconds): late deliveries.
+    webhook_delay_s: tuple = (0.0, 0.0)
+    # After a successful delivery, the same delivery again with this probability.
+    webhook_duplicate_probability: float = 0.0
+    # The delivery is never sent (recorded in emu.deliveries with status None and error "lost").
+    webhook_loss_probability: float = 0.0
+    # False: the deliveries of one payment (one sticker) are not kept in order; with webhook_delay_s they
+    # overtake each other.
+    webhook_keep_order: bool = True
     # The name(s) of the MSN property in user.checked-in.v1: "msn" now, "merchantSerialNumber" in the
     # 2023 docs (API.md 0, 11.3, 15 point 2). Both names: the payload carries both.
     checkin_msn_names: tuple = ("msn",)
@@ -92,7 +114,8 @@ class EPaymentEmulatorSettings(TunableSettings):
 
     @classmethod
     def for_tests(cls, **overrides) -> "EPaymentEmulatorSettings":
-        """Short real-time delays (webhook retries and timeouts, the sweeper) for test suites."""
+        """Short real-time delays (webhook retries and timeouts, the sweeper) for test suites. The rate limits
+        and the reference lock stay on: a test that needs more raises them itself."""
         values = dict(
             webhook_timeout_s=2.0,
             webhook_retry_delays_s=(0.02, 0.05, 0.1, 0.2),
@@ -138,6 +161,18 @@ def _checked(name, default, value):
         if value not in ("payment", "event"):
             raise ValueError("modification_psp_reference must be 'payment' or 'event'")
         return value
+    if name == "webhook_delay_s":
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError("webhook_delay_s must be a list of two numbers: [shortest, longest]")
+        low, high = (_number(name, v) for v in value)
+        if low > high:
+            raise ValueError("webhook_delay_s: the shortest delay must not be above the longest")
+        return low, high
+    if name.endswith("_probability"):
+        probability = _number(name, value)
+        if probability > 1:
+            raise ValueError(f"{name} must be between 0 and 1")
+        return probability
     if name == "checkin_msn_names":
         if not isinstance(value, list) or not value or not set(value) <= {"msn", "merchantSerialNumber"}:
             raise ValueError("checkin_msn_names must be a list of 'msn' and/or 'merchantSerialNumber'")

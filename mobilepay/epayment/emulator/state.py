@@ -17,6 +17,7 @@ from . import payments
 from .customers import DEMO_CUSTOMERS, Customer
 from .idempotency import IdempotencyStore
 from .problems import ControlError, coded
+from .rate_limits import RateLimits
 from .records import SalesUnit, SalesUnitKeys
 from .validation import CURRENCIES, MSISDN_RE, MSN_RE
 
@@ -57,6 +58,7 @@ class EPaymentState(LockedState):
         self.payments = {}  # (msn, reference) -> Payment
         self.payment_tokens = {}  # one-time link token -> (msn, reference)
         self.idempotency = IdempotencyStore()
+        self.rate_limits = RateLimits()  # the one-minute windows of API.md 9
         self.registrations = {}  # id -> Registration, in registration order
         self.callback_qrs = {}  # (msn, merchantQrId) -> CallbackQr
         self.qr_keys = {}  # CallbackQr.key -> (msn, merchantQrId)
