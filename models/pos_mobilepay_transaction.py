@@ -161,8 +161,24 @@ class PosMobilepayTransaction(models.Model):
         copy=False,
         help="ePayment: the order lines shown in the customer's app (only when this line pays the whole order).",
     )
+    till_name = fields.Char(
+        readonly=True, copy=False, help="The register's name when the payment started, sent with every create call."
+    )
+    settle_attempt = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Captures or cancels MobilePay refused so far. MobilePay keeps a refusal for the request's "
+        "idempotency key, so the next attempt is a new request with a new key (derived from this number).",
+    )
     qr_url = fields.Char(
         string="QR Image", readonly=True, copy=False, help="The one-time QR made for this payment (ePayment)."
+    )
+    unbooked_accepted = fields.Boolean(
+        string="Accepted Without an Order",
+        readonly=True,
+        copy=False,
+        help="An administrator accepted that this captured money is on no order (refunded in the Vipps "
+        "MobilePay portal, booked by hand): the session may close.",
     )
     event_ids = fields.One2many("pos.mobilepay.transaction.event", "transaction_id", string="History")
 
@@ -247,13 +263,15 @@ class PosMobilepayTransaction(models.Model):
                 for transaction in self:
                     transaction._mobilepay_lock()
 
-    def _mobilepay_lock(self, wait=True):
-        """Lock this row for the rest of the transaction; False when another worker holds it (wait=False)."""
+    def _mobilepay_lock(self, wait=True, log_exceptions=True):
+        """Lock this row for the rest of the transaction; False when another worker holds it (wait=False).
+        ``log_exceptions=False``: a lock wait that times out is the caller's to retry, not a bad query."""
         self.ensure_one()
         suffix = "" if wait else " SKIP LOCKED"
         self.env.cr.execute(
             f"SELECT id FROM pos_mobilepay_transaction WHERE id = %s FOR UPDATE{suffix}",  # noqa: S608
             (self.id,),
+            log_exceptions=log_exceptions,
         )
         locked = bool(self.env.cr.fetchone())
         if locked:
@@ -384,4 +402,18 @@ class PosMobilepayTransaction(models.Model):
     def action_mobilepay_poll(self):
         self._mobilepay_check_manager()
         self.sudo()._mobilepay_process()
+        return True
+
+    def action_mobilepay_accept_unbooked(self):
+        """An administrator accepts captured money that no order books (so that its session may close)."""
+        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(_("Only Point of Sale administrators can act on MobilePay transactions."))
+        for transaction in self.sudo():
+            if transaction.state != CAPTURED or transaction.pos_payment_id or transaction.unbooked_accepted:
+                continue
+            transaction.write({"unbooked_accepted": True})
+            transaction._mobilepay_log(
+                _("Accepted by %(user)s as captured money that no order books.", user=self.env.user.name),
+                level=logging.WARNING,
+            )
         return True

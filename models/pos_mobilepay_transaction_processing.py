@@ -19,9 +19,9 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..mobilepay import formats
-from ..mobilepay.epayment.errors import CAPTURED_CANNOT_CANCEL
-from ..mobilepay.errors import CANNOT_CANCEL, MobilePayApiError, MobilePayConflict, MobilePayError
+from ..mobilepay.errors import MobilePayError, is_busy, key_spent, outcome_unknown
 from ..mobilepay.polling import next_poll_at
+from ..mobilepay.provider import PaymentState
 from .mobilepay_states import (
     BLOCKING_PAYMENT_STATES,
     CANCELLABLE_PAYMENT_STATES,
@@ -41,6 +41,9 @@ POLL_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_poll"
 RECONCILE_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_reconcile"
 RECONCILE_BUDGET_S = 60.0
 MAX_BACKOFF_S = 60
+# MobilePay said "try again shortly" (the customer is approving, another operation holds the payment):
+# the next attempt comes within this many seconds, unless MobilePay asked for a longer wait.
+BUSY_BACKOFF_S = 10
 # With check-in notifications, a payment nobody checked in to yet is polled this often at least
 # (a notification that never comes costs no more than this).
 CHECKIN_FALLBACK = timedelta(seconds=5)
@@ -141,8 +144,8 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_needs_step(self, now=None):
         self.ensure_one()
-        if self.is_final:
-            return False
+        if self.is_final or self.awaiting_checkin:
+            return False  # a sticker payment waits for the check-in webhook, never for the poller
         if self._mobilepay_is_due(now):
             return True
         if self.state in UNSTARTED_STATES:
@@ -181,9 +184,9 @@ class PosMobilepayTransaction(models.Model):
             )
         acted = False
         if self.intent == "cancel" and self.state in cancellable and self._mobilepay_may_act():
-            cancel(provider)
             acted = True
-            if self.is_final:
+            # Refused: the refusal was followed by a read of the real state (never starved by it).
+            if not cancel(provider) or self.is_final:
                 return
         if not self.is_final and self._mobilepay_is_due():
             poll(provider)
@@ -223,16 +226,16 @@ class PosMobilepayTransaction(models.Model):
     # ------------------------------------------------------------------ errors
 
     def _mobilepay_note_error(self, what, error):
-        """Record a failed call; the next attempt waits 2, 4, 8 ... 60 s."""
+        """Record a failed call; the next attempt waits 2, 4, 8 ... 60 s (at most 10 s, or the wait
+        MobilePay asked for, when it said "try again shortly")."""
         self.ensure_one()
         count = self.error_count + 1
         message = _("%(what)s failed: %(error)s", what=what, error=error)
+        wait = min(2**count, MAX_BACKOFF_S)
+        if is_busy(error):
+            wait = max(min(wait, BUSY_BACKOFF_S), min(error.retry_after or 0, MAX_BACKOFF_S))
         self.sudo().write(
-            {
-                "error_count": count,
-                "last_error": message,
-                "next_poll_at": utcnow() + timedelta(seconds=min(2**count, MAX_BACKOFF_S)),
-            }
+            {"error_count": count, "last_error": message, "next_poll_at": utcnow() + timedelta(seconds=wait)}
         )
         if count == 1 or count % 10 == 0:
             self._mobilepay_log(message, level=logging.WARNING)
@@ -243,13 +246,13 @@ class PosMobilepayTransaction(models.Model):
 
     # ------------------------------------------------------------------ payments
 
-    def _mobilepay_poll_payment(self, provider):
+    def _mobilepay_poll_payment(self, provider, keep_backoff=False):
         try:
             snapshot = provider.get_payment(self.provider_payment_id)
         except MobilePayError as error:
             self._mobilepay_note_error(_("Polling the payment"), error)
             return
-        self._mobilepay_apply_payment_snapshot(snapshot, utcnow())
+        self._mobilepay_apply_payment_snapshot(snapshot, utcnow(), keep_backoff=keep_backoff)
 
     @staticmethod
     def _mobilepay_poll_values(received_at, poll_delay_ms):
@@ -262,15 +265,24 @@ class PosMobilepayTransaction(models.Model):
             "last_error": False,
         }
 
-    def _mobilepay_apply_payment_snapshot(self, snapshot, received_at):
+    def _mobilepay_apply_payment_snapshot(self, snapshot, received_at, keep_backoff=False):
+        """Record what MobilePay shows. ``keep_backoff``: read right after a refused capture or cancel;
+        while the state is the same, the refused action keeps waiting out its back-off (a changed state
+        clears it, so the action follows at once)."""
         values = self._mobilepay_poll_values(received_at, snapshot.poll_delay_ms)
         state = snapshot.state.value
+        if keep_backoff and state == self.state:
+            for name in ("error_count", "last_error", "next_poll_at"):
+                values.pop(name)
         if state == WAITING_FOR_CUSTOMER and self._mobilepay_hears_checkins():
             # Nobody checked in yet, and MobilePay will say when someone does (the check-in
             # notification polls at once): no need to poll at pollDelayInMs meanwhile.
             values["next_poll_at"] = max(values["next_poll_at"], received_at + CHECKIN_FALLBACK)
-        if state == CAPTURED and not self.captured_amount:
-            values["captured_amount"] = float(snapshot.amount or self.amount)
+        if state == CAPTURED:
+            # What MobilePay says it captured (the aggregate where the backend tells it).
+            captured = snapshot.captured_amount or (None if self.captured_amount else snapshot.amount)
+            if captured:
+                values["captured_amount"] = float(captured)
         if self.state == WAITING_FOR_CUSTOMER and state != WAITING_FOR_CUSTOMER and not self.paired_at:
             # Paired with the customer (or ended): a check-in notified at the PoS so far was this one's.
             values["paired_at"] = received_at
@@ -295,8 +307,11 @@ class PosMobilepayTransaction(models.Model):
 
     def _mobilepay_capture_payment_at_provider(self, provider):
         amount = to_decimal(self.amount)
-        self._mobilepay_settle(
-            lambda: provider.capture_payment(self.provider_payment_id, amount, currency=self.currency_id.name),
+        return self._mobilepay_settle(
+            provider,
+            lambda attempt: provider.capture_payment(
+                self.provider_payment_id, amount, currency=self.currency_id.name, attempt=attempt
+            ),
             _("Capture"),
             CAPTURED,
             "Captured",
@@ -304,39 +319,43 @@ class PosMobilepayTransaction(models.Model):
         )
 
     def _mobilepay_cancel_payment_at_provider(self, provider):
-        try:
-            provider.cancel_payment(self.provider_payment_id)
-        except MobilePayApiError as error:
-            if error.code in (CANNOT_CANCEL, CAPTURED_CANNOT_CANCEL):
-                # Final already (captured, cancelled by the customer...): the next poll tells which.
-                self._mobilepay_log(_("MobilePay cannot cancel the payment in its current state."))
-                self.sudo().write({"next_poll_at": min(self.next_poll_at or utcnow(), utcnow())})
-                return
-            self._mobilepay_note_error(_("Cancel"), error)
-            return
-        except MobilePayError as error:
-            self._mobilepay_note_error(_("Cancel"), error)
-            return
-        self._mobilepay_clear_error()
-        self._mobilepay_set_state(CANCELLED_BY_CASHIER, "CancelledByClient", _("Cancelled at MobilePay."))
+        # A captured payment cannot be cancelled (v10 1300, ePayment 6040): that refusal, like any
+        # other, is followed by a read of the payment, which then shows it captured.
+        return self._mobilepay_settle(
+            provider,
+            lambda attempt: provider.cancel_payment(self.provider_payment_id, attempt=attempt),
+            _("Cancel"),
+            CANCELLED_BY_CASHIER,
+            "CancelledByClient",
+            _("Cancelled at MobilePay."),
+        )
 
     # ------------------------------------------------------------------ refunds
 
-    def _mobilepay_poll_refund(self, provider):
+    def _mobilepay_poll_refund(self, provider, keep_backoff=False):
         try:
             snapshot = provider.get_refund(self.provider_refund_id, payment_id=self.provider_payment_id)
         except MobilePayError as error:
             self._mobilepay_note_error(_("Polling the refund"), error)
             return
+        state = snapshot.state.value
+        if provider.refunds_are_final and not snapshot.state.is_final:
+            # Made when MobilePay answered its create (a row of an older version waiting for the event
+            # that echoes its key): the answer was the refund.
+            state = CAPTURED
         values = self._mobilepay_poll_values(utcnow(), snapshot.poll_delay_ms)
-        if snapshot.state.value == CAPTURED and not self.captured_amount:
-            values["captured_amount"] = float(snapshot.amount)
+        if keep_backoff and state == self.state:
+            for name in ("error_count", "last_error", "next_poll_at"):
+                values.pop(name)
+        if state == CAPTURED and not self.captured_amount:
+            values["captured_amount"] = float(snapshot.amount) if snapshot.amount else self.amount
         self.sudo().write(values)
-        self._mobilepay_set_state(snapshot.state.value, snapshot.provider_status)
+        self._mobilepay_set_state(state, snapshot.provider_status)
 
     def _mobilepay_capture_refund_at_provider(self, provider):
-        self._mobilepay_settle(
-            lambda: provider.capture_refund(self.provider_refund_id),
+        return self._mobilepay_settle(
+            provider,
+            lambda attempt: provider.capture_refund(self.provider_refund_id),
             _("Refund capture"),
             CAPTURED,
             "Captured",
@@ -344,31 +363,46 @@ class PosMobilepayTransaction(models.Model):
         )
 
     def _mobilepay_cancel_refund_at_provider(self, provider):
-        self._mobilepay_settle(
-            lambda: provider.cancel_refund(self.provider_refund_id),
+        return self._mobilepay_settle(
+            provider,
+            lambda attempt: provider.cancel_refund(self.provider_refund_id),
             _("Refund cancel"),
             CANCELLED_BY_CASHIER,
             "CancelledByClient",
             _("Refund cancelled at MobilePay."),
         )
 
-    def _mobilepay_settle(self, call, what, state, provider_status, message):
-        """Capture or cancel at MobilePay with ``call``; on success record ``state``.
+    def _mobilepay_settle(self, provider, call, what, state, provider_status, message):
+        """Capture or cancel at MobilePay with ``call(attempt)``; on success record ``state``. Returns
+        whether it was done.
 
-        A 409 means MobilePay's state differs from ours: the error is noted and the
-        transaction polled at once, so the next poll tells what happened.
+        A refusal MobilePay keeps for the request's key (a definite one, or "try again later" from the
+        API itself) makes the next attempt a new request (``settle_attempt`` + 1, a new key), so no
+        refusal replays forever. Any answer that is not a success is followed at once by a read of the
+        real state, so a failing capture or cancel never starves the poll: a payment the customer
+        approved while its cancel was refused is seen, and released, without waiting for the abandon
+        time. A lost answer is repeated with the same key after the back-off.
         """
         try:
-            call()
-        except MobilePayConflict as error:
-            self._mobilepay_note_error(what, error)
-            self.sudo().write({"next_poll_at": utcnow()})
-            return False
+            result = call(self.settle_attempt)
         except MobilePayError as error:
+            if key_spent(error):
+                self.sudo().write({"settle_attempt": self.settle_attempt + 1})
             self._mobilepay_note_error(what, error)
+            if not outcome_unknown(error) or is_busy(error):
+                poll = self._mobilepay_poll_refund if self.kind == "refund" else self._mobilepay_poll_payment
+                poll(provider, keep_backoff=True)
             return False
         if state == CAPTURED:
-            self.sudo().write({"captured_amount": self.amount})
+            # Vipps MobilePay's captured total where the backend answers it (else what we asked for).
+            self.sudo().write({"captured_amount": float(result) if result is not None else self.amount})
+        elif isinstance(result, PaymentState) and result.value != state:
+            # The answer shows the payment ended otherwise first (rejected, expired, captured): the next
+            # poll records it as it is.
+            self._mobilepay_clear_error()
+            self.sudo().write({"next_poll_at": utcnow()})
+            self._mobilepay_log(_("MobilePay shows the payment %(state)s: looked at again.", state=result.value))
+            return True
         self._mobilepay_clear_error()
         self._mobilepay_set_state(state, provider_status, message)
         return True
@@ -418,7 +452,7 @@ class PosMobilepayTransaction(models.Model):
             self.env["ir.config_parameter"].sudo().get_param(ABANDON_PARAMETER, DEFAULT_ABANDON_MINUTES)
             or DEFAULT_ABANDON_MINUTES
         )
-        summary = {"abandoned": 0, "settled": 0, "found": 0, "unregistered": 0, "unfinished": False}
+        summary = {"abandoned": 0, "settled": 0, "found": 0, "unregistered": 0, "unbooked": 0, "unfinished": False}
         providers = {}
 
         def out_of_time():
@@ -462,6 +496,22 @@ class PosMobilepayTransaction(models.Model):
                 summary["unregistered"] += 1
             self._mobilepay_reconcile_commit()
 
+        # Captured money that no order books, in sessions already closed: said out loud every run until an
+        # administrator books or accepts it (an open session shows it on its form and cannot close).
+        summary["unbooked"] = Transaction.search_count(
+            [
+                ("state", "=", CAPTURED),
+                ("pos_payment_id", "=", False),
+                ("unbooked_accepted", "=", False),
+                ("session_id.state", "=", "closed"),
+            ]
+        )
+        if summary["unbooked"]:
+            _logger.warning(
+                "MobilePay: %s captured transactions of closed sessions are on no order (MobilePay Transactions, "
+                "filter 'Not on an order')",
+                summary["unbooked"],
+            )
         if summary["unfinished"]:
             cron = self.env.ref(RECONCILE_CRON_XMLID, raise_if_not_found=False)
             if cron:

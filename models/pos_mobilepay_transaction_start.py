@@ -29,6 +29,7 @@ from ..mobilepay.errors import (
     REFUND_AMOUNT_TOO_HIGH,
     MobilePayConflict,
     MobilePayError,
+    is_busy,
     outcome_unknown,
 )
 from ..mobilepay.polling import next_poll_at
@@ -38,6 +39,7 @@ from .mobilepay_states import (
     CANCELLED_BY_CASHIER,
     CAPTURED,
     FAILED,
+    FINAL_STATES,
     NEW,
     PENDING,
     UNKNOWN,
@@ -167,15 +169,19 @@ class PosMobilepayTransaction(models.Model):
         return UserError(message)
 
     def _mobilepay_unanswered(self, error):
-        """The create call got no definite answer: keep the row, re-send later with the same key."""
+        """The create call got no definite answer (lost, or "busy, try again later": an earlier attempt
+        with the same key may have made it): keep the row, re-send later with the same key."""
         self.ensure_one()
         count = self.error_count + 1
+        wait = min(2**count, MAX_BACKOFF_S)
+        if is_busy(error) and error.retry_after:
+            wait = max(wait, min(error.retry_after, MAX_BACKOFF_S))
+        if is_busy(error):
+            last_error = _("MobilePay is busy and asked to try again later: %(error)s", error=error)
+        else:
+            last_error = _("MobilePay has not answered yet: %(error)s", error=error)
         self.write(
-            {
-                "error_count": count,
-                "last_error": _("MobilePay has not answered yet: %(error)s", error=error),
-                "next_poll_at": utcnow() + timedelta(seconds=min(2**count, MAX_BACKOFF_S)),
-            }
+            {"error_count": count, "last_error": last_error, "next_poll_at": utcnow() + timedelta(seconds=wait)}
         )
         if self.state != UNKNOWN:
             self._mobilepay_set_state(
@@ -185,15 +191,31 @@ class PosMobilepayTransaction(models.Model):
         elif count % 10 == 0:
             self._mobilepay_log(_("Still no answer from MobilePay: %(error)s", error=error), level=logging.WARNING)
         self._mobilepay_commit()
-        self._mobilepay_trigger_poller(utcnow() + timedelta(seconds=min(2**count, MAX_BACKOFF_S)))
+        self._mobilepay_trigger_poller(utcnow() + timedelta(seconds=wait))
         return self
+
+    def _mobilepay_refused(self, provider, message):
+        """MobilePay refused the create call. An earlier attempt with the same key (a lost answer, the
+        client's own retries, a worker that died) may still have made it: the row fails only when a
+        read-back shows nothing was made. Raises the UserError of the failure; returns the row when it
+        was adopted or the read-back got no answer (then it stays unknown)."""
+        self.ensure_one()
+        try:
+            if self._mobilepay_adopt_made(provider):
+                return self
+        except MobilePayError as error:
+            if outcome_unknown(error):
+                return self._mobilepay_unanswered(error)
+            # The look-up itself was refused (e.g. the keys): the create's refusal stands.
+            _logger.info("MobilePay: looking up refused transaction %s was refused too: %s", self.id, error)
+        raise self._mobilepay_fail(message)
 
     def _mobilepay_send_create(self, provider, resend=False):
         """Send the create call with the stored key; the row ends created, failed or unknown (never raises).
 
-        ``resend``: the poller re-sends a create whose answer was lost. Then any definite
-        refusal means the first call made nothing (the same key would have brought back
-        what it made), so the row fails without the recoveries a cashier's start gets.
+        ``resend``: the poller re-sends a create whose answer was lost: a definite refusal then
+        gets no recoveries a cashier's start gets (a 1301 or a vanished PoS), only the read-back
+        that every refusal gets before the row fails (``_mobilepay_refused``).
         """
         self.ensure_one()
         try:
@@ -249,8 +271,10 @@ class PosMobilepayTransaction(models.Model):
         """What a poller does with a due transaction: a started payment's first send, else a step.
 
         From a cursor that is not ours (tests, a request), the first send runs in a cursor of its own.
+        Only the server writes transaction rows: whoever asks, it acts as the superuser.
         """
         self.ensure_one()
+        self = self.sudo()  # noqa: PLW0642 - the server's own step, whatever user asked for it
         providers = {} if providers is None else providers
         if not self._mobilepay_awaits_first_send():
             return self._mobilepay_process(providers)
@@ -265,13 +289,9 @@ class PosMobilepayTransaction(models.Model):
         self.ensure_one()
         return utcnow() - self.create_date >= KEY_TRUST
 
-    def _mobilepay_find_lost(self, provider):
-        """Look a create whose answer was lost up by our order id; adopt what MobilePay made.
-
-        Returns True when the row was settled (adopted, or failed because MobilePay holds
-        nothing for it and its key is too old to re-send), False when it is left to the
-        poller's re-sending.
-        """
+    def _mobilepay_adopt_made(self, provider):
+        """Look this create up at MobilePay (our reference or order id, a refund by its key) and adopt
+        what it made for it; True when something was found and adopted, False when nothing was made."""
         self.ensure_one()
         if self.kind == "refund":
             snapshot = provider.find_refund(
@@ -285,9 +305,25 @@ class PosMobilepayTransaction(models.Model):
             field_name, found = "payment_id", snapshot and snapshot.payment_id
         # Ours, unless another row (an earlier attempt of the same line) follows it already.
         domain = [(f"provider_{field_name}", "=", found), ("kind", "=", self.kind), ("id", "!=", self.id)]
-        if found and not self.search_count(domain):
-            self._mobilepay_log(_("Found %(id)s at MobilePay, made for this lost start.", id=found))
-            self._mobilepay_created(**{field_name: found})
+        if not found or self.search_count(domain):
+            return False
+        self._mobilepay_log(_("Found %(id)s at MobilePay, made for this start.", id=found))
+        if self.kind == "refund":
+            final = snapshot.state.value if provider.refunds_are_final and snapshot.state.is_final else None
+            self._mobilepay_created(refund_id=found, refund_state=final, refunded=snapshot.amount)
+        else:
+            self._mobilepay_created(payment_id=found)
+        return True
+
+    def _mobilepay_find_lost(self, provider):
+        """Look a create whose answer was lost up by our order id; adopt what MobilePay made.
+
+        Returns True when the row was settled (adopted, or failed because MobilePay holds
+        nothing for it and its key is too old to re-send), False when it is left to the
+        poller's re-sending.
+        """
+        self.ensure_one()
+        if self._mobilepay_adopt_made(provider):
             return True
         if self._mobilepay_lost_key():
             self._mobilepay_fail(_("MobilePay made nothing for this start, and its key has expired: closed."))
@@ -312,10 +348,12 @@ class PosMobilepayTransaction(models.Model):
         registration = self.registration_id
         try:
             started = provider.create_payment(self._mobilepay_payment_request())
-        except MobilePayConflict as error:
-            if error.code == PAYMENT_ALREADY_ACTIVE and not retried:
+        except MobilePayError as error:
+            if outcome_unknown(error):
+                return self._mobilepay_unanswered(error)
+            if isinstance(error, MobilePayConflict) and error.code == PAYMENT_ALREADY_ACTIVE and not retried:
                 return self._mobilepay_recover_active_payment(provider)
-            if error.code == POS_NOT_FOUND and not retried:
+            if isinstance(error, MobilePayConflict) and error.code == POS_NOT_FOUND and not retried:
                 # The PoS vanished at MobilePay: register it again, then retry once with a new key.
                 self._mobilepay_log(_("MobilePay does not know the PoS any more: registering it again."))
                 try:
@@ -326,11 +364,11 @@ class PosMobilepayTransaction(models.Model):
                         _("MobilePay could not register the Point of Sale: %(reason)s", reason=sync_error)
                     ) from None
                 return self._mobilepay_retry_with_new_key(provider)
-            raise self._mobilepay_fail(_("MobilePay refused the payment: %(reason)s", reason=error)) from None
-        except MobilePayError as error:
-            if outcome_unknown(error):
-                return self._mobilepay_unanswered(error)
-            raise self._mobilepay_fail(_("MobilePay did not start the payment: %(reason)s", reason=error)) from None
+            if isinstance(error, MobilePayConflict):
+                message = _("MobilePay refused the payment: %(reason)s", reason=error)
+            else:
+                message = _("MobilePay did not start the payment: %(reason)s", reason=error)
+            return self._mobilepay_refused(provider, message)
         if started.qr_url and started.qr_url != self.qr_url:
             self.write({"qr_url": started.qr_url})
         return self._mobilepay_created(payment_id=started.payment_id)
@@ -348,7 +386,9 @@ class PosMobilepayTransaction(models.Model):
             flow=PaymentFlow(self.flow or PaymentFlow.QR_ON_SCREEN.value),
             customer=self.sudo().customer_input or None,
             label=formats.clean_text(self.order_name or "") or None,
-            till_name=(self.config_id.name or "")[:255] or None,
+            # Stored at the start: a re-sent create repeats the first body exactly (a renamed till
+            # must not turn the re-send into "another request with the same key").
+            till_name=(self.till_name or self.config_id.name or "")[:255] or None,
             receipt_number=(self.order_name or "")[:255] or None,
             minimum_user_age=self.minimum_user_age or None,
             receipt=self._mobilepay_receipt(),
@@ -379,11 +419,25 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_commit(keep_lock=True)  # the new key is durable before the call
         return self._mobilepay_send_payment(provider, retried=True)
 
-    def _mobilepay_created(self, payment_id=None, refund_id=None):
-        """MobilePay accepted the create call: remember its id and let the poller follow."""
+    def _mobilepay_created(self, payment_id=None, refund_id=None, refund_state=None, refunded=None):
+        """MobilePay accepted the create call: remember its id and let the poller follow.
+
+        ``refund_state``: where the backend's refunds are final when made (ePayment), the refund's
+        final state as MobilePay answered it (captured: paid out; ``refunded`` its amount), so it
+        never waits for an event that may not come."""
         self._mobilepay_lock()
         if self.is_final:
             return self  # settled meanwhile (e.g. found by the reconciliation)
+        if refund_id and refund_state in FINAL_STATES:
+            values = {"provider_refund_id": refund_id, "error_count": 0, "last_error": False, "next_poll_at": False}
+            if refund_state == CAPTURED:
+                values["captured_amount"] = float(refunded) if refunded else self.amount
+            self.write(values)
+            self._mobilepay_set_state(refund_state, "REFUNDED" if refund_state == CAPTURED else "REFUND_FAILED",
+                                      _("MobilePay refund %(id)s made.", id=refund_id)
+                                      if refund_state == CAPTURED else None)
+            self._mobilepay_commit()
+            return self
         values = {"next_poll_at": utcnow(), "error_count": 0, "last_error": False}
         if payment_id:
             values["provider_payment_id"] = payment_id
@@ -516,8 +570,14 @@ class PosMobilepayTransaction(models.Model):
             }
             code = getattr(error, "code", None)
             if code in messages:
-                raise self._mobilepay_fail(messages[code]) from None
-            if isinstance(error, MobilePayConflict):
-                raise self._mobilepay_fail(_("MobilePay refused the refund: %(reason)s", reason=error)) from None
-            raise self._mobilepay_fail(_("MobilePay did not start the refund: %(reason)s", reason=error)) from None
-        return self._mobilepay_created(refund_id=refund_id)
+                message = messages[code]
+            elif isinstance(error, MobilePayConflict):
+                message = _("MobilePay refused the refund: %(reason)s", reason=error)
+            else:
+                message = _("MobilePay did not start the refund: %(reason)s", reason=error)
+            # A refund an earlier attempt made is in the payment's event log under our key.
+            return self._mobilepay_refused(provider, message)
+        # Final at once where refunds are (ePayment: the answer is the refund; no event is awaited).
+        return self._mobilepay_created(
+            refund_id=refund_id, refund_state=CAPTURED if provider.refunds_are_final else None
+        )

@@ -161,8 +161,9 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         return self.as_pos(method, user).mobilepay_cancel_payment(payload)
 
     def transaction(self, reference):
+        """The row as the server sees it (only the server writes transaction rows)."""
         self.env.invalidate_all()
-        return self.env["pos.mobilepay.transaction"].search([("reference", "=", reference)])
+        return self.env["pos.mobilepay.transaction"].sudo().search([("reference", "=", reference)])
 
     # ------------------------------------------------------------------ the customer and the poller
 
