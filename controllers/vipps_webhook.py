@@ -12,11 +12,16 @@ does not matter); anything else changes nothing:
 It answers at once. A payment event only makes its transaction due, so the poller reads the
 payment back (GET) after this request committed: the event is a signal, never the truth
 about money. A check-in hands its customer token to the register's waiting payment (or keeps
-it for the next one). Repeated deliveries have no further effect. Nothing a caller sends can
-make it answer 500.
+it for the next one). Repeated deliveries have no further effect. The work is done in a READ
+COMMITTED cursor of its own that waits for row locks (a few seconds at most) and is tried
+again on a concurrency error; what still fails on our side answers 503, so Vipps MobilePay
+delivers again (it retries for days). Nothing a caller sends can make it answer 500.
 """
 
 import logging
+import time
+
+import psycopg2
 
 from odoo import http
 from odoo.http import request
@@ -27,6 +32,15 @@ from ..mobilepay.provider_epayment import notice_from_delivery
 from .main import _plain, read_limited_body
 
 _logger = logging.getLogger(__name__)
+
+# Lock waits and concurrency retries: a busy register or payment row is waited for, never skipped.
+LOCK_TIMEOUT = "5s"
+CONCURRENCY_TRIES = 3
+CONCURRENCY_ERRORS = (
+    psycopg2.errors.LockNotAvailable,
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+)
 
 
 class VippsWebhookController(http.Controller):
@@ -46,31 +60,43 @@ class VippsWebhookController(http.Controller):
         if raw is None:
             return _plain(413, "too large")
         try:
-            with request.env.cr.savepoint():
-                return self._handle(method_id, raw, dict(httprequest.headers.items()))
+            method = request.env["pos.payment.method"].sudo().browse(method_id).exists()
+            secrets = method._vipps_webhook_secrets() if method else []
+            if not secrets:
+                _logger.info("Vipps MobilePay webhook for payment method %s: no registration here", method_id)
+                return _plain(401, "refused")  # the same word as a bad signature: ids are not told apart
+            try:
+                notice = notice_from_delivery(raw, dict(httprequest.headers.items()), secrets)
+            except WebhookRejected as error:
+                _logger.info("Vipps MobilePay webhook for payment method %s refused: %s", method_id, error)
+                return _plain(401 if error.unauthenticated else 400, "refused")
+            self._apply(method, notice)
         except Exception:
             _logger.exception("Vipps MobilePay webhook for payment method %s could not be handled", method_id)
-            return _plain(200, "ok")  # never a 500: the poller follows the payment anyway
-
-    def _handle(self, method_id, raw, headers):
-        method = request.env["pos.payment.method"].sudo().browse(method_id).exists()
-        if (
-            not method
-            or method.use_payment_terminal != "mobilepay"
-            or method.mobilepay_api != "epayment"
-            or not (method.vipps_webhook_secret and method.vipps_webhook_url)
-        ):
-            _logger.info("Vipps MobilePay webhook for payment method %s: no registration here", method_id)
-            return _plain(401, "unknown registration")
-        try:
-            notice = notice_from_delivery(raw, headers, {method.vipps_webhook_url: method.vipps_webhook_secret})
-        except WebhookRejected as error:
-            _logger.info("Vipps MobilePay webhook for payment method %s refused: %s", method_id, error)
-            return _plain(401 if error.unauthenticated else 400, "refused")
-        if isinstance(notice, CheckinNotice):
-            found = request.env["pos.mobilepay.registration"].sudo()._mobilepay_on_vipps_checkin(method, notice)
-        else:
-            found = request.env["pos.mobilepay.transaction"].sudo()._mobilepay_on_payment_notice(method, notice)
-        if not found:
-            _logger.info("Vipps MobilePay webhook for payment method %s: nothing here for it", method_id)
+            return _plain(503, "try again later")  # Vipps MobilePay delivers it again
         return _plain(200, "ok")
+
+    def _apply(self, method, notice):
+        """Act on a verified notice in a READ COMMITTED cursor of its own that waits for locks; tried again
+        on a concurrency error. Raises what still fails (the caller answers 503)."""
+        for attempt in range(1, CONCURRENCY_TRIES + 1):
+            try:
+                with request.env["pos.mobilepay.transaction"]._mobilepay_own_cursor() as env:
+                    env.cr.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                    if isinstance(notice, CheckinNotice):
+                        found = env["pos.mobilepay.registration"].sudo()._mobilepay_on_vipps_checkin(
+                            method.with_env(env), notice
+                        )
+                    else:
+                        found = env["pos.mobilepay.transaction"].sudo()._mobilepay_on_payment_notice(
+                            method.with_env(env), notice
+                        )
+                if not found:
+                    _logger.info("Vipps MobilePay webhook for payment method %s: nothing here for it", method.id)
+                return
+            except CONCURRENCY_ERRORS as error:
+                if attempt == CONCURRENCY_TRIES:
+                    raise
+                _logger.info("Vipps MobilePay webhook for payment method %s meets a busy row (%s): again",
+                             method.id, type(error).__name__)
+                time.sleep(0.05 * attempt)

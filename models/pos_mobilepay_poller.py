@@ -53,9 +53,12 @@ DUE_AT_SQL = """
        ELSE next_poll_at END
 """
 # Due: that time has passed, or it is reserved or to be cancelled with no error to wait out
-# (the SQL twin of _mobilepay_needs_step).
+# (the SQL twin of _mobilepay_needs_step). A sticker payment waiting for its customer's scan is never
+# due: nothing is sent before the check-in, which the webhook hands to it (a claim would only hold
+# the row the check-in must lock).
 DUE_SQL = f"""
       NOT is_final
+  AND awaiting_checkin IS NOT TRUE
   AND (next_poll_at IS NULL OR ({DUE_AT_SQL}) <= %(now)s
        OR (error_count = 0 AND state NOT IN %(unstarted)s AND (intent = 'cancel' OR state = %(reserved)s)))
 """
