@@ -16,6 +16,7 @@
         "views/pos_payment_method_views.xml",
         "views/pos_mobilepay_registration_views.xml",
         "views/pos_mobilepay_transaction_views.xml",
+        "views/pos_session_views.xml",
         "views/pos_mobilepay_menus.xml",
     ],
     "demo": [

@@ -13,4 +13,5 @@ from . import (
     pos_payment_method_epayment,
     pos_payment_method_pos_api,
     pos_session,
+    product_age_limit,
 )

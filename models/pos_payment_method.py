@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config as odoo_config
 
 from ..mobilepay import formats
@@ -25,6 +25,12 @@ ACCOUNT_FIELDS = (
     "mobilepay_merchant_location_id",
     *EPAYMENT_ACCOUNT_FIELDS,
 )
+# Where the money goes and where MobilePay reports it: administrators only. A Point of Sale manager
+# cannot switch a live method to demo (payments that move no money) nor send webhooks elsewhere.
+ADMIN_ONLY_FIELDS = ("mobilepay_environment", "vipps_environment", "vipps_public_url")
+# What a new method may start with without an administrator.
+ADMIN_FREE_DEFAULTS = {"mobilepay_environment": ("demo", False), "vipps_environment": ("demo", False),
+                       "vipps_public_url": (False, "")}
 
 
 class PosPaymentMethod(models.Model):
@@ -111,7 +117,7 @@ class PosPaymentMethod(models.Model):
         # Technical fields we refresh while a session is open.
         return super()._is_write_forbidden(
             fields - {"mobilepay_store_id", "mobilepay_store_name", "vipps_webhook_id", "vipps_webhook_url",
-                      "vipps_webhook_secret"}
+                      "vipps_webhook_secret", "vipps_checkin_webhook_id", "vipps_checkin_webhook_secret"}
         )
 
     @api.depends("mobilepay_environment", "use_payment_terminal", "mobilepay_api", "vipps_environment")
@@ -162,7 +168,34 @@ class PosPaymentMethod(models.Model):
             self.mobilepay_environment = "demo"
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._mobilepay_check_admin_fields(vals)
+            self._vipps_normalize_values(vals)
+        return super().create(vals_list)
+
+    def _mobilepay_check_admin_fields(self, vals):
+        """Refuse what only an administrator may set (ADMIN_ONLY_FIELDS): changed values on a write, any
+        other than the defaults on a create."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        for name in ADMIN_ONLY_FIELDS:
+            if name not in vals:
+                continue
+            if self:
+                changed = any((method.sudo()[name] or False) != (vals[name] or False) for method in self)
+            else:
+                changed = vals[name] not in ADMIN_FREE_DEFAULTS[name]
+            if changed:
+                raise AccessError(
+                    _("Only administrators can change the %(field)s of a MobilePay payment method.",
+                      field=self._fields[name].string)
+                )
+
     def write(self, vals):
+        self._mobilepay_check_admin_fields(vals)
+        vals = self._vipps_normalize_values(dict(vals))
         account_changed = any(name in vals for name in ACCOUNT_FIELDS)
         if account_changed and "mobilepay_store_id" not in vals:
             vals = dict(vals, mobilepay_store_id=False, mobilepay_store_name=False)

@@ -11,6 +11,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config as odoo_config
 
 from ..mobilepay.epayment.config import DEFAULT_PLUGIN_NAME, DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
+from ..mobilepay.epayment.schemas import CHECKED_IN_EVENT
+from ..mobilepay.epayment.signature import normalized_url
 from ..mobilepay.errors import MobilePayError
 from ..mobilepay.provider import PaymentFlow
 from ..mobilepay.provider_epayment import make_provider as make_epayment_provider
@@ -29,6 +31,13 @@ EPAYMENT_ACCOUNT_FIELDS = (
     "vipps_subscription_key",
     "vipps_msn",
 )
+
+
+def _normalized_or_none(url):
+    try:
+        return normalized_url(url)
+    except ValueError:
+        return None
 
 
 class PosPaymentMethod(models.Model):
@@ -84,6 +93,10 @@ class PosPaymentMethod(models.Model):
     vipps_webhook_id = fields.Char(string="Webhook Registration", readonly=True, copy=False)
     vipps_webhook_url = fields.Char(string="Webhook URL", readonly=True, copy=False)
     vipps_webhook_secret = fields.Char(groups="base.group_system", readonly=True, copy=False)
+    # Vipps MobilePay takes one check-in registration per sales unit: check-ins have a registration of
+    # their own (same URL), so payment events can be registered anew before the old registration goes.
+    vipps_checkin_webhook_id = fields.Char(string="Check-in Webhook Registration", readonly=True, copy=False)
+    vipps_checkin_webhook_secret = fields.Char(groups="base.group_system", readonly=True, copy=False)
 
     @api.constrains("vipps_msn", "vipps_system_name", "vipps_system_version", "vipps_plugin_name",
                     "vipps_plugin_version", "vipps_public_url")
@@ -98,7 +111,7 @@ class PosPaymentMethod(models.Model):
                 if value and (len(value) > 30 or not value.isprintable()):
                     raise ValidationError(_("The %(field)s is at most 30 printable characters.", field=label))
             url = method.vipps_public_url
-            if url and not url.startswith(("https://", "http://")):
+            if url and (not url.startswith(("https://", "http://")) or url != _normalized_or_none(url)):
                 raise ValidationError(_("The public URL starts with https://."))
 
     # ------------------------------------------------------------------ the provider
@@ -169,18 +182,41 @@ class PosPaymentMethod(models.Model):
 
     # ------------------------------------------------------------------ webhooks
 
+    @api.model
+    def _vipps_normalize_values(self, vals):
+        """A public URL is stored as Vipps MobilePay calls and signs it (``https://shop.example:443/`` ->
+        ``https://shop.example``): a default port or a trailing slash would break every signature."""
+        url = vals.get("vipps_public_url")
+        if url:
+            vals["vipps_public_url"] = _normalized_or_none(url) or url.strip()
+        return vals
+
     def _vipps_webhook_target(self):
         """The URL Vipps MobilePay posts this method's events to."""
         self.ensure_one()
         base = (self.sudo().vipps_public_url or self.get_base_url() or "").rstrip("/")
-        return f"{base}{WEBHOOK_ROUTE}/{self.id}"
+        return normalized_url(f"{base}{WEBHOOK_ROUTE}/{self.id}")
+
+    def _vipps_webhook_secrets(self):
+        """(URL, secret) of each registration of ours that may sign a delivery: payment events, check-ins."""
+        self.ensure_one()
+        method = self.sudo()
+        if method.use_payment_terminal != "mobilepay" or method.mobilepay_api != "epayment":
+            return []
+        url = method.vipps_webhook_url
+        secrets = (method.vipps_webhook_secret, method.vipps_checkin_webhook_secret)
+        return [(url, secret) for secret in secrets if url and secret]
 
     def _vipps_check_manager(self):
         if not self.env.user.has_group("point_of_sale.group_pos_manager"):
             raise UserError(_("Only Point of Sale administrators can set up Vipps MobilePay."))
 
     def action_vipps_register_webhooks(self):
-        """Register this database's webhook URL for every payment event and check-ins; store id and secret."""
+        """Register this database's webhook URL for every payment event and for check-ins; store ids and secrets.
+
+        Payment events are registered anew before our older registrations are deleted, so no event is
+        lost on the way. Check-ins allow one registration per sales unit: one of ours at the same URL is
+        kept as it is; otherwise ours is deleted first, then registered again."""
         self.ensure_one()
         self._vipps_check_manager()
         method = self.sudo()
@@ -188,17 +224,40 @@ class PosPaymentMethod(models.Model):
         if method.vipps_environment != "demo" and not url.startswith("https://"):
             raise UserError(_("Vipps MobilePay delivers webhooks to a public https:// address only: set the "
                               "Public URL of %(method)s first.", method=method.name))
+        known = {method.vipps_webhook_id: method.vipps_webhook_secret,
+                 method.vipps_checkin_webhook_id: method.vipps_checkin_webhook_secret}
         try:
             provider = method._vipps_provider()
-            for registration in provider.webhook_registrations():
-                # One check-in registration per sales unit (API.md 10.1): ours replaces an older one of ours.
-                if registration.url == url or registration.id == method.vipps_webhook_id:
-                    provider.delete_webhook(registration.id)
-            answer = provider.register_webhooks(url)
+            before = provider.webhook_registrations()
+            ours = [r for r in before if r.url == url or r.id in known]
+            payments = provider.register_webhooks(url, checkins=False)
         except MobilePayError as error:
             _logger.info("Vipps MobilePay webhook registration of method %s failed: %s", method.id, error)
             return self._mobilepay_notification(_("Webhooks not registered"), str(error), "danger")
-        method.write({"vipps_webhook_id": answer.id, "vipps_webhook_secret": answer.secret, "vipps_webhook_url": url})
+        values = {"vipps_webhook_id": payments.id, "vipps_webhook_secret": payments.secret, "vipps_webhook_url": url}
+        keep = next((r for r in ours if r.url == url and CHECKED_IN_EVENT in r.events and known.get(r.id)), None)
+        checkin_problem = None
+        try:
+            for registration in ours:
+                if registration is not keep:
+                    provider.delete_webhook(registration.id)
+            if keep:
+                values.update(vipps_checkin_webhook_id=keep.id, vipps_checkin_webhook_secret=known[keep.id])
+            else:
+                checkins = provider.register_webhooks(url, payments=False)
+                values.update(vipps_checkin_webhook_id=checkins.id, vipps_checkin_webhook_secret=checkins.secret)
+        except MobilePayError as error:
+            _logger.info("Vipps MobilePay check-in registration of method %s failed: %s", method.id, error)
+            checkin_problem = str(error)
+            values.update(vipps_checkin_webhook_id=False, vipps_checkin_webhook_secret=False)
+        method.write(values)
+        if checkin_problem:
+            return self._mobilepay_notification(
+                _("Payment webhooks registered, check-ins not"),
+                _("Payments are reported to %(url)s; check-ins (the sticker flow) are not: %(reason)s",
+                  url=url, reason=checkin_problem),
+                "warning",
+            )
         return self._mobilepay_notification(
             _("Webhooks registered"),
             _("Vipps MobilePay now tells %(url)s about payments and check-ins.", url=url),

@@ -55,7 +55,8 @@ from .pos_mobilepay_transaction_start import START_GRACE
 _logger = logging.getLogger(__name__)
 
 MAX_ORDER_TEXT = 128
-MAX_RECEIPT_LINES = 200
+# The market a sales unit's currency means (ePayment API.md 6.1), for a company that names no country.
+CURRENCY_COUNTRY_CODES = {"DKK": 45, "NOK": 47, "EUR": 358}
 MAX_AMOUNT = float(formats.MAX_AMOUNT)
 
 
@@ -171,16 +172,11 @@ class PosPaymentMethod(models.Model):
             raise UserError(_("The amount %(amount)s is not valid: %(reason)s.", amount=amount, reason=error)) from None
         flow = payload.get("flow")
         customer = payload.get("customer")
-        minimum_age = payload.get("minimum_user_age") or 0
-        if isinstance(minimum_age, bool) or not isinstance(minimum_age, int) or not 0 <= minimum_age <= 150:
-            raise UserError(_("The minimum age must be a whole number of years."))
         if flow is not None and not (isinstance(flow, str) and len(flow) <= 32):
             raise UserError(_("Unknown MobilePay payment flow."))
         if customer is not None and not (isinstance(customer, str) and len(customer) <= MAX_PERSONAL_QR):
             raise UserError(_("The customer's phone number or code is not valid."))
         return {
-            "minimum_user_age": minimum_age,
-            "receipt_lines": self._mobilepay_read_receipt(payload.get("receipt_lines"), amount, currency),
             "flow": flow or None,
             "customer": customer or None,
             "session": session,
@@ -191,45 +187,6 @@ class PosPaymentMethod(models.Model):
             "order_name": order_name,
             "amount": amount,
         }
-
-    def _mobilepay_read_receipt(self, lines, amount, currency):
-        """The order lines to show in the customer's app, checked; None unless they add up to ``amount``
-        (the line pays the whole order: with split tenders the app shows no receipt)."""
-        if lines is None:
-            return None
-        if not isinstance(lines, list) or not 0 < len(lines) <= MAX_RECEIPT_LINES:
-            raise UserError(_("The order lines sent with the payment are not valid."))
-        clean = []
-        for line in lines:
-            if not isinstance(line, dict):
-                raise UserError(_("The order lines sent with the payment are not valid."))
-            try:
-                name = str(line["name"])[:MAX_ORDER_TEXT] or "-"
-                values = {key: round(float(line[key]), 2) for key in ("quantity", "unit_price", "total", "tax")}
-                tax_percentage = int(round(float(line.get("tax_percentage") or 0)))
-                discount = round(float(line.get("discount") or 0), 2)
-            except (KeyError, TypeError, ValueError, OverflowError):
-                raise UserError(_("The order lines sent with the payment are not valid.")) from None
-            if not all(math.isfinite(v) and abs(v) < MAX_AMOUNT for v in values.values()) or not (
-                0 <= tax_percentage <= 100 and 0 <= discount < MAX_AMOUNT
-            ):
-                raise UserError(_("The order lines sent with the payment are not valid."))
-            clean.append(
-                {
-                    "name": name,
-                    "line_id": str(line.get("line_id") or len(clean) + 1)[:MAX_ORDER_TEXT],
-                    "quantity": f"{abs(values['quantity']):.2f}",
-                    "unit_price": f"{values['unit_price']:.2f}",
-                    "total": f"{values['total']:.2f}",
-                    "tax": f"{values['tax']:.2f}",
-                    "tax_percentage": tax_percentage,
-                    "discount": f"{discount:.2f}",
-                }
-            )
-        total = sum(float(line["total"]) for line in clean)
-        if currency.compare_amounts(total, amount) != 0:
-            return None
-        return clean
 
     def _mobilepay_open_session(self, session_id):
         try:
@@ -375,6 +332,7 @@ class PosPaymentMethod(models.Model):
                 "line_uuid": request["line_uuid"],
                 "order_uuid": request["order_uuid"],
                 "order_name": request["order_name"],
+                "till_name": config.name,
                 "provider_order_id": request["line_uuid"],
                 "currency_id": request["currency"].id,
                 "amount": request["amount"],
@@ -390,11 +348,19 @@ class PosPaymentMethod(models.Model):
             if customer:
                 values["customer_input"] = customer
             if kind == "payment" and method.mobilepay_api == "epayment":
-                values.update(
-                    minimum_user_age=request["minimum_user_age"], receipt_lines=request["receipt_lines"] or False
+                # What the customer's app shows and who may pay: from the order as the server has it.
+                minimum_age, receipt_lines = env["pos.order"]._mobilepay_order_data(
+                    request["session"].with_env(env), request["order_uuid"], request["amount"], request["currency"]
                 )
+                values.update(minimum_user_age=minimum_age, receipt_lines=receipt_lines or False)
+            if kind == "payment" and flow is not PaymentFlow.STICKER and method._vipps_flow() is PaymentFlow.STICKER:
+                # The cashier took this payment another way: a scan kept for the register was this
+                # customer's, never the next one's.
+                env["pos.mobilepay.registration"].sudo().search(
+                    [("config_id", "=", config.id), ("payment_method_id", "=", method.id)], limit=1
+                )._mobilepay_drop_checkin()
             if flow is PaymentFlow.STICKER and kind == "payment":
-                token = registration._mobilepay_take_checkin()
+                token = registration._mobilepay_take_checkin(utcnow())
                 if token:
                     values["customer_input"] = token
                 else:
@@ -444,8 +410,13 @@ class PosPaymentMethod(models.Model):
             raise UserError(_("%(method)s cannot take payments this way.", method=self.name))
         customer = request.get("customer")
         if flow is PaymentFlow.PHONE_NUMBER:
+            # A number typed without its country code is one of the shop's country (not the currency's:
+            # a Danish customer at a NOK till types +45); a foreign customer's number is typed with its code.
+            country = request["config"].company_id.country_id.phone_code or CURRENCY_COUNTRY_CODES.get(
+                request["currency"].name
+            )  # a company without a country: the market of its currency
             try:
-                return flow, msisdn(customer if isinstance(customer, str) else "", request["currency"].name)
+                return flow, msisdn(customer if isinstance(customer, str) else "", str(country) if country else None)
             except MobilePayValidationError:
                 raise UserError(
                     _("The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78.")

@@ -1,5 +1,7 @@
 from . import (
+    test_epayment_checkins,
     test_epayment_flows,
+    test_epayment_money_safety,
     test_epayment_settings,
     test_epayment_webhooks,
     test_frontend_tours,

@@ -4,7 +4,10 @@ URL whose deliveries the tests replay to Odoo's endpoint (as a reverse proxy wou
 
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo import Command
 
 from ..mobilepay.epayment.emulator import EPaymentEmulator, EPaymentEmulatorSettings
 from ..models import mobilepay_demo
@@ -52,6 +55,43 @@ class EPaymentCommon(MobilePayCommon):
 
     def vipps_payment(self, transaction):
         return self.vipps.payment(transaction.provider_payment_id)
+
+    def draft_order(self, lines, session=None):
+        """The order as the POS saves it on the server before an ePayment payment starts (a draft):
+        ``lines`` are (product, quantity, total incl. tax, tax amount, taxes)."""
+        session = session or self.session
+        total = sum(line[2] for line in lines)
+        tax = sum(line[3] for line in lines)
+        return self.env["pos.order"].sudo().create(
+            {
+                "uuid": str(uuid.uuid4()),
+                "session_id": session.id,
+                "company_id": session.config_id.company_id.id,
+                "amount_total": total,
+                "amount_tax": tax,
+                "amount_paid": 0,
+                "amount_return": 0,
+                "lines": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "full_product_name": product.name,
+                            "qty": quantity,
+                            "price_unit": line_total / quantity,
+                            "price_subtotal": line_total - line_tax,
+                            "price_subtotal_incl": line_total,
+                            "tax_ids": [Command.set(taxes.ids)] if taxes else [],
+                        }
+                    )
+                    for product, quantity, line_total, line_tax, taxes in lines
+                ],
+            }
+        )
+
+    def new_product(self, name, age=0, **values):
+        return self.env["product.product"].create(
+            {"name": name, "available_in_pos": True, "taxes_id": False, "vipps_minimum_age": age, **values}
+        )
 
     def register_webhooks(self, method=None):
         """The settings button, with the public URL pointing at the stand-in proxy; returns the method."""

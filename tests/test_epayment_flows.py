@@ -2,6 +2,7 @@
 
 import uuid
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -141,31 +142,35 @@ class TestEPaymentFlows(EPaymentCommon):
         self.assertFalse(answer["qr_url"])
 
     def test_the_order_lines_and_the_age_limit_reach_the_customers_app(self):
-        lines = [
-            {"name": "Coffee", "line_id": "1", "quantity": 2, "unit_price": 25.0, "total": 50.0, "tax": 10.0,
-             "tax_percentage": 25},
-            {"name": "Wine", "line_id": "2", "quantity": 1, "unit_price": 75.5, "total": 75.5, "tax": 15.1,
-             "tax_percentage": 25},
-        ]
-        answer = self.start_payment(125.5, receipt_lines=lines, minimum_user_age=18)
+        """Both come from the order as the server has it (the POS saves it before the payment starts);
+        what the POS says of them is not heard."""
+        tax = self.env["account.tax"].create({"name": "Moms 25 %", "amount": 25.0, "amount_type": "percent"})
+        coffee, wine = self.new_product("Coffee"), self.new_product("Wine", age=18)
+        order = self.draft_order([(coffee, 2, 50.0, 10.0, tax), (wine, 1, 75.5, 15.1, tax)])
+        lied = [{"name": "Water", "line_id": "1", "quantity": 1, "unit_price": 125.5, "total": 125.5, "tax": 0}]
+        answer = self.start_payment(125.5, order_uuid=order.uuid, receipt_lines=lied, minimum_user_age=0)
         sent = self.vipps_payment(self.transaction(answer["reference"]))
-        self.assertEqual(sent["minimumUserAge"], 18)
+        self.assertEqual(sent["minimumUserAge"], 18, "the wine's age limit, whatever the POS said")
         receipt = sent["receipt"]
         self.assertEqual([line["name"] for line in receipt["orderLines"]], ["Coffee", "Wine"])
         self.assertEqual(receipt["orderLines"][1]["totalAmount"], 7550)
         self.assertEqual(receipt["orderLines"][1]["totalTaxAmount"], 1510)
+        self.assertEqual(receipt["orderLines"][1]["taxPercentage"], 25)
         self.assertEqual(receipt["bottomLine"]["currency"], "DKK")
         # A split tender (this line pays part of the order): no receipt, the app shows the amount only.
-        part = self.start_payment(50.0, receipt_lines=lines)
+        part = self.start_payment(50.0, order_uuid=order.uuid)
         self.assertFalse(self.vipps_payment(self.transaction(part["reference"]))["receipt"])
+        # An age limit set on a POS category counts too.
+        snacks = self.env["pos.category"].create({"name": "Energy drinks", "vipps_minimum_age": 16})
+        drink = self.new_product("Energy drink", pos_categ_ids=[Command.set(snacks.ids)])
+        drinks = self.draft_order([(drink, 1, 20.0, 0.0, None)])
+        answer = self.start_payment(20.0, order_uuid=drinks.uuid)
+        self.assertEqual(self.vipps_payment(self.transaction(answer["reference"]))["minimumUserAge"], 16)
         # Under age: refused with the generic reason, no money moves.
         young = next(c for c in self.vipps.demo.customers if c.age < 18)
-        refused = self.start_payment(10.0, flow="phone_number", customer="+" + young.phone_number,
-                                     minimum_user_age=18)
+        refused = self.start_payment(125.5, flow="phone_number", customer="+" + young.phone_number,
+                                     order_uuid=order.uuid)
         self.assertEqual(refused["state"], "failed")
-        for bad in ([{"name": "x"}], "lines", [{"name": "x", "quantity": "a", "unit_price": 1, "total": 1,
-                                                "tax": 0}]):
-            with self.assertRaises(UserError):
-                self.start_payment(1.0, receipt_lines=bad)
-        with self.assertRaises(UserError):
-            self.start_payment(1.0, minimum_user_age=-1)
+        # A shop that sells anything with an age limit needs the order on the server before a payment.
+        with self.assertRaisesRegex(UserError, "not saved on the server"):
+            self.start_payment(10.0)

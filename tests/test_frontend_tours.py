@@ -402,8 +402,14 @@ class TestMobilePayEPaymentTours(MobilePayTourCase):
         return payments[0]
 
     def test_qr_on_screen(self):
+        # The POS saves the order before the payment starts: what the customer's app shows and the age limit
+        # come from the order as the server has it.
+        self.desk_pad.product_tmpl_id.vipps_minimum_age = 18
         self._start("MobilePayEPaymentQrTour")
-        self.assertEqual(self._assert_paid_once()["flow"], "QR")
+        payment = self._assert_paid_once()
+        self.assertEqual(payment["flow"], "QR")
+        self.assertEqual(payment["minimumUserAge"], 18, "the desk pad's age limit, from the server's order")
+        self.assertEqual([line["name"] for line in payment["receipt"]["orderLines"]], ["Desk Pad"])
 
     def test_phone_number(self):
         self._start("MobilePayEPaymentPhoneTour", flow="phone_number")

@@ -49,6 +49,9 @@ export class MobilePayPaymentInterface extends PaymentInterface {
         return {};
     }
 
+    /** Before a payment line of this method is added to ``order``: what the server must have first. */
+    async prepareStart(order) {}
+
     /** Whether a MOBILEPAY_CHECKIN push at this register is for the line with this data. */
     awaitsCheckin(data) {
         return false;

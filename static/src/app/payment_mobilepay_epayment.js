@@ -26,6 +26,19 @@ export class PaymentMobilePayEPayment extends MobilePayPaymentInterface {
         return customer ? { flow, customer } : { flow };
     }
 
+    /**
+     * The server takes what the customer's app shows (the order lines) and who may pay (age
+     * limits of the products) from the order as it has it: the order is saved there first, as
+     * Odoo's online payments do. A failed save is not an error here: the start says what it lacks.
+     */
+    async prepareStart(order) {
+        if (!order || order.lines.length === 0 || order.get_total_with_tax() <= 0) {
+            return; // a refund or an empty order: nothing the customer's app shows
+        }
+        this.pos.addPendingOrder([order.id]);
+        await this.pos.syncAllOrders();
+    }
+
     /** A sticker payment not sent yet: the check-in is what sends it. */
     awaitsCheckin(data) {
         return data.flow === STICKER && (data.awaiting_checkin || data.state === "new");

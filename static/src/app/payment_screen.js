@@ -65,6 +65,20 @@ patch(PaymentScreen.prototype, {
         }
     },
 
+    /**
+     * What the server must have before a MobilePay payment starts: the ePayment adapter saves the
+     * order there (its lines and age limits are taken from it), before the payment line exists, as
+     * Odoo's online payments do (saving replaces the order's records with the server's: a line in
+     * flight would be left behind).
+     */
+    async addNewPaymentLine(paymentMethod) {
+        const terminal = paymentMethod.payment_terminal;
+        if (paymentMethod.use_payment_terminal === "mobilepay" && terminal?.prepareStart) {
+            await terminal.prepareStart(this.currentOrder);
+        }
+        return super.addNewPaymentLine(...arguments);
+    },
+
     /** The line's Cancel button: same cancel as the dialog's. */
     async sendPaymentCancel(line) {
         if (!isMobilePayLine(line)) {
