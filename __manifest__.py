@@ -17,6 +17,7 @@
         "views/pos_mobilepay_registration_views.xml",
         "views/pos_mobilepay_transaction_views.xml",
         "views/pos_session_views.xml",
+        "views/product_age_limit_views.xml",
         "views/pos_mobilepay_menus.xml",
     ],
     "demo": [

@@ -2,7 +2,6 @@ import base64
 import hashlib
 import logging
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 import psycopg2
 import requests
@@ -17,7 +16,6 @@ from ..mobilepay.errors import MobilePayError, outcome_unknown
 from ..mobilepay.provider import PosSpec
 from ..mobilepay.provider_epayment import merchant_qr_id
 from . import mobilepay_demo
-from .mobilepay_flows import CHECKIN_TOKEN_LIFETIME_S, PARKED_CHECKIN_MAX_AGE_S
 from .mobilepay_states import FINAL_STATES
 from .pos_mobilepay_transaction import utcnow
 
@@ -92,18 +90,6 @@ class PosMobilepayRegistration(models.Model):
         readonly=True,
         copy=False,
         help="ePayment: the till's QR sticker as Vipps MobilePay made it (print it; fetched again at each sync).",
-    )
-    checkin_token = fields.Char(
-        readonly=True,
-        copy=False,
-        groups="base.group_system",
-        help="ePayment: the customer token of the last check-in on the sticker, until a payment uses it.",
-    )
-    checkin_at = fields.Datetime(
-        string="Last Check-in",
-        readonly=True,
-        copy=False,
-        help="When the customer scanned (initiatedAt) for the check-in kept in Customer Token.",
     )
     idempotency_spec = fields.Char(readonly=True, copy=False)
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
@@ -577,133 +563,6 @@ class PosMobilepayRegistration(models.Model):
         registration.invalidate_recordset(["checkin_notified_at"])
         self.env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
         return True
-
-    # ------------------------------------------------------------------ ePayment check-ins (sticker)
-
-    def _mobilepay_take_checkin(self, started_at=None):
-        """The customer token of the scan kept for this register, taken (cleared), when a payment starting
-        ``started_at`` may use it: scanned at most PARKED_CHECKIN_MAX_AGE_S before and still within the
-        token's life. Else None (the token is dropped all the same: it is never given to a later payment)."""
-        self.ensure_one()
-        registration = self.sudo()
-        token, at = registration.checkin_token, registration.checkin_at
-        if not token or not at:
-            return None
-        registration.write({"checkin_token": False})
-        now = utcnow()
-        started_at = started_at or now
-        if (started_at - at).total_seconds() > PARKED_CHECKIN_MAX_AGE_S:
-            registration._mobilepay_log_checkin("a scan kept from %(age)s s before the payment is too old: unused",
-                                                at, started_at)
-            return None
-        if (now - at).total_seconds() > CHECKIN_TOKEN_LIFETIME_S:
-            return None
-        return token
-
-    def _mobilepay_drop_checkin(self):
-        """A payment of this register started in another flow: the kept scan was not for a later payment."""
-        for registration in self.sudo():
-            if registration.checkin_token:
-                self.env.cr.execute(
-                    "SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,)
-                )
-                registration.invalidate_recordset(["checkin_token"])
-                registration.write({"checkin_token": False})
-
-    def _mobilepay_log_checkin(self, message, at, now):
-        _logger.info("MobilePay register %s: %s", self.config_id.id, message % {"age": int((now - at).total_seconds())})
-
-    @staticmethod
-    def _mobilepay_scanned_at(notice):
-        """When the customer scanned (``initiatedAt``), naive UTC; None when it cannot be read."""
-        text = (notice.checked_in_at or "").strip()
-        if not text:
-            return None
-        text = text.replace("Z", "+00:00")
-        # Python before 3.11 reads at most 6 fractional digits; Vipps MobilePay sends 7.
-        if "." in text:
-            head, _dot, tail = text.partition(".")
-            digits = "".join(c for c in tail if c.isdigit())
-            text = f"{head}.{digits[:6]}{tail[len(digits):]}"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        return moment
-
-    @api.model
-    def _mobilepay_on_vipps_checkin(self, method, notice):
-        """A verified ``user.checked-in.v1`` for one of ``method``'s stickers. Returns whether it is ours.
-
-        Run in a READ COMMITTED cursor that waits for locks (see the webhook controller). The
-        register's row is locked first, so a check-in and a payment start of the same register
-        never miss each other: the newest payment of that register waiting for a check-in gets the
-        customer token and is sent at once, if the customer scanned after it started (or at most
-        PARKED_CHECKIN_MAX_AGE_S before); with none waiting, the token is kept for the next payment
-        (the newest scan wins, by initiatedAt). A scan older than the token's life is not used. Either
-        way the register hears "customer checked in"."""
-        registration = self.sudo().search(
-            [("payment_method_id", "=", method.id), ("pos_id", "=", notice.pos_id), ("state", "=", "registered")],
-            limit=1,
-        )
-        if not registration:
-            return False
-        now = utcnow()
-        scanned_at = self._mobilepay_scanned_at(notice) or now
-        if (now - scanned_at).total_seconds() > CHECKIN_TOKEN_LIFETIME_S:
-            registration._mobilepay_log_checkin("a scan from %(age)s s ago arrived too late to pay: unused",
-                                                scanned_at, now)
-            return True
-        # A lock wait that times out is retried by the webhook (then answered 503): no "bad query" log.
-        self.env.cr.execute(
-            "SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,),
-            log_exceptions=False,
-        )
-        registration.invalidate_recordset()
-        Transaction = self.env["pos.mobilepay.transaction"].sudo()
-        token = notice.customer_token
-        used = Transaction.search_count(
-            [("registration_id", "=", registration.id), ("kind", "=", "payment"), ("customer_input", "=", token)],
-            limit=1,
-        )
-        if used or registration.checkin_token == token:
-            return True  # the same check-in delivered again: it was handled the first time
-        waiting = Transaction.search(
-            [
-                ("registration_id", "=", registration.id),
-                ("kind", "=", "payment"),
-                ("awaiting_checkin", "=", True),
-                ("is_final", "=", False),
-            ],
-            order="id desc",
-            limit=1,
-        )
-        if waiting:
-            waiting._mobilepay_lock(log_exceptions=False)  # waits: nobody holds a waiting row for long
-            if waiting.awaiting_checkin and not waiting.is_final:
-                if (waiting.create_date - scanned_at).total_seconds() > PARKED_CHECKIN_MAX_AGE_S:
-                    # Scanned long before this payment started: another customer's scan, delivered late.
-                    registration._mobilepay_log_checkin(
-                        "a scan from %(age)s s before the waiting payment started: unused",
-                        scanned_at, waiting.create_date,
-                    )
-                    return True
-                waiting.write({"customer_input": token, "awaiting_checkin": False, "next_poll_at": utcnow()})
-                waiting._mobilepay_log(_("The customer scanned the sticker: sending the payment to their app."))
-                waiting._mobilepay_push()
-                Transaction._mobilepay_trigger_poller()
-                registration._mobilepay_notify_checkin()
-                return True
-        if not (registration.checkin_token and registration.checkin_at and registration.checkin_at > scanned_at):
-            registration.write({"checkin_token": token, "checkin_at": scanned_at})
-        registration._mobilepay_notify_checkin()
-        return True
-
-    def _mobilepay_notify_checkin(self):
-        config = self.config_id
-        config._notify("MOBILEPAY_CHECKIN", {"config_id": config.id, "beacon_id": self.beacon_id or False})
 
     def action_mobilepay_unregister(self):
         if not self.env.user.has_group("point_of_sale.group_pos_manager"):

@@ -13,7 +13,6 @@ with the stored key until MobilePay answers; see ``mobilepay.errors.outcome_unkn
 """
 
 import logging
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -29,24 +28,19 @@ from ..mobilepay.errors import (
     REFUND_AMOUNT_TOO_HIGH,
     MobilePayConflict,
     MobilePayError,
-    is_busy,
     outcome_unknown,
 )
-from ..mobilepay.polling import next_poll_at
 from ..mobilepay.provider import PaymentFlow, PaymentRequest, ReceiptLine
 from .mobilepay_states import (
-    BLOCKING_PAYMENT_STATES,
-    CANCELLED_BY_CASHIER,
     CAPTURED,
     FAILED,
     FINAL_STATES,
     NEW,
     PENDING,
-    UNKNOWN,
     UNPAID_FINAL_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
-from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, MAX_BACKOFF_S, to_decimal
+from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, to_decimal
 
 _logger = logging.getLogger(__name__)
 
@@ -55,10 +49,6 @@ PAYMENT_NOT_CAPTURED = "1354"
 REFUND_CURRENCY_DIFFERS = "1365"
 STORE_BALANCE_TOO_LOW = "1368"
 OVERDUE_GRACE_S = 1.5
-MAX_POLL_GATE_WAIT_S = 10.0
-# MobilePay keeps idempotency keys at least 24 h (API.md 11.2); past this age a stored key is
-# no longer trusted to replay, and a lost create is looked up by our order id instead.
-KEY_TRUST = timedelta(hours=23)
 # A row left 'new' this long after its create began, and no longer locked, lost its worker.
 START_GRACE = timedelta(seconds=10)
 
@@ -168,48 +158,6 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_commit()
         return UserError(message)
 
-    def _mobilepay_unanswered(self, error):
-        """The create call got no definite answer (lost, or "busy, try again later": an earlier attempt
-        with the same key may have made it): keep the row, re-send later with the same key."""
-        self.ensure_one()
-        count = self.error_count + 1
-        wait = min(2**count, MAX_BACKOFF_S)
-        if is_busy(error) and error.retry_after:
-            wait = max(wait, min(error.retry_after, MAX_BACKOFF_S))
-        if is_busy(error):
-            last_error = _("MobilePay is busy and asked to try again later: %(error)s", error=error)
-        else:
-            last_error = _("MobilePay has not answered yet: %(error)s", error=error)
-        self.write(
-            {"error_count": count, "last_error": last_error, "next_poll_at": utcnow() + timedelta(seconds=wait)}
-        )
-        if self.state != UNKNOWN:
-            self._mobilepay_set_state(
-                UNKNOWN,
-                message=_("No answer from MobilePay (%(error)s): re-sent later with the same key.", error=error),
-            )
-        elif count % 10 == 0:
-            self._mobilepay_log(_("Still no answer from MobilePay: %(error)s", error=error), level=logging.WARNING)
-        self._mobilepay_commit()
-        self._mobilepay_trigger_poller(utcnow() + timedelta(seconds=wait))
-        return self
-
-    def _mobilepay_refused(self, provider, message):
-        """MobilePay refused the create call. An earlier attempt with the same key (a lost answer, the
-        client's own retries, a worker that died) may still have made it: the row fails only when a
-        read-back shows nothing was made. Raises the UserError of the failure; returns the row when it
-        was adopted or the read-back got no answer (then it stays unknown)."""
-        self.ensure_one()
-        try:
-            if self._mobilepay_adopt_made(provider):
-                return self
-        except MobilePayError as error:
-            if outcome_unknown(error):
-                return self._mobilepay_unanswered(error)
-            # The look-up itself was refused (e.g. the keys): the create's refusal stands.
-            _logger.info("MobilePay: looking up refused transaction %s was refused too: %s", self.id, error)
-        raise self._mobilepay_fail(message)
-
     def _mobilepay_send_create(self, provider, resend=False):
         """Send the create call with the stored key; the row ends created, failed or unknown (never raises).
 
@@ -283,66 +231,6 @@ class PosMobilepayTransaction(models.Model):
         with self._mobilepay_own_cursor() as env:
             self.with_env(env)._mobilepay_first_send(providers)
         return self
-
-    def _mobilepay_lost_key(self):
-        """The stored key is too old to be replayed by MobilePay."""
-        self.ensure_one()
-        return utcnow() - self.create_date >= KEY_TRUST
-
-    def _mobilepay_adopt_made(self, provider):
-        """Look this create up at MobilePay (our reference or order id, a refund by its key) and adopt
-        what it made for it; True when something was found and adopted, False when nothing was made."""
-        self.ensure_one()
-        if self.kind == "refund":
-            snapshot = provider.find_refund(
-                self.refunded_transaction_id.provider_payment_id,
-                self.provider_order_id,
-                idempotency_key=self.idempotency_key,
-            )
-            field_name, found = "refund_id", snapshot and snapshot.refund_id
-        else:
-            snapshot = provider.find_payment(self.provider_order_id, reference=self.provider_payment_id or None)
-            field_name, found = "payment_id", snapshot and snapshot.payment_id
-        # Ours, unless another row (an earlier attempt of the same line) follows it already.
-        domain = [(f"provider_{field_name}", "=", found), ("kind", "=", self.kind), ("id", "!=", self.id)]
-        if not found or self.search_count(domain):
-            return False
-        self._mobilepay_log(_("Found %(id)s at MobilePay, made for this start.", id=found))
-        if self.kind == "refund":
-            final = snapshot.state.value if provider.refunds_are_final and snapshot.state.is_final else None
-            self._mobilepay_created(refund_id=found, refund_state=final, refunded=snapshot.amount)
-        else:
-            self._mobilepay_created(payment_id=found)
-        return True
-
-    def _mobilepay_find_lost(self, provider):
-        """Look a create whose answer was lost up by our order id; adopt what MobilePay made.
-
-        Returns True when the row was settled (adopted, or failed because MobilePay holds
-        nothing for it and its key is too old to re-send), False when it is left to the
-        poller's re-sending.
-        """
-        self.ensure_one()
-        if self._mobilepay_adopt_made(provider):
-            return True
-        if self._mobilepay_lost_key():
-            self._mobilepay_fail(_("MobilePay made nothing for this start, and its key has expired: closed."))
-            return True
-        return False
-
-    def _mobilepay_resend(self, provider):
-        """A step of the poller on a row whose create has no answer yet (state new or unknown)."""
-        self.ensure_one()
-        if self._mobilepay_lost_key():
-            try:
-                if self._mobilepay_find_lost(provider):
-                    return
-            except MobilePayError as error:
-                self._mobilepay_unanswered(error)
-            return
-        if self.error_count % 10 in (0, 1):  # the history notes the first re-sends, then one in ten
-            self._mobilepay_log(_("Re-sending the create call with its stored key."))
-        self._mobilepay_send_create(provider, resend=True)
 
     def _mobilepay_send_payment(self, provider, retried=False):
         registration = self.registration_id
@@ -464,82 +352,6 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_commit()
         self._mobilepay_trigger_poller()
         return self
-
-    def _mobilepay_recover_active_payment(self, provider):
-        """409/1301: resume the PoS's active payment if it is this line's, else cancel it and retry once."""
-        registration = self.registration_id
-        # Looking the active payments up polls each of them: not before MobilePay's poll delay allows
-        # (the last poll plus pollDelayInMs; a later next poll time is our own choice, not the rule).
-        followed = self.search(
-            [
-                ("registration_id", "=", registration.id),
-                ("kind", "=", "payment"),
-                ("is_final", "=", False),
-                ("provider_payment_id", "!=", False),
-                ("last_poll_at", "!=", False),
-            ]
-        )
-        allowed = [next_poll_at(t.last_poll_at, t.poll_delay_ms) for t in followed]
-        if allowed:
-            wait = (max(allowed) - utcnow()).total_seconds()
-            time.sleep(min(max(wait, 0), MAX_POLL_GATE_WAIT_S))
-        try:
-            snapshots = provider.active_payments(registration.pos_id)
-        except MobilePayError as error:
-            raise self._mobilepay_fail(
-                _(
-                    "A payment is already running on this MobilePay PoS and could not be looked up: %(reason)s",
-                    reason=error,
-                )
-            ) from None
-        received_at = utcnow()
-        for snapshot in snapshots:
-            # What we just learnt counts as a poll of our rows (state and next poll time).
-            for other in self.search(
-                [("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment"), ("id", "!=", self.id)]
-            ):
-                other._mobilepay_lock()
-                if not other.is_final:
-                    other._mobilepay_apply_payment_snapshot(snapshot, received_at)
-        active = [s for s in snapshots if s.state.value in BLOCKING_PAYMENT_STATES]
-        for snapshot in active:
-            same_amount = (
-                snapshot.amount is not None
-                and self.currency_id.compare_amounts(float(snapshot.amount), self.amount) == 0
-            )
-            if snapshot.order_id == self.provider_order_id and same_amount:
-                self.write({"provider_payment_id": snapshot.payment_id})
-                self._mobilepay_log(
-                    _("Resumed payment %(id)s that MobilePay already had for this line.", id=snapshot.payment_id)
-                )
-                self._mobilepay_apply_payment_snapshot(snapshot, utcnow())
-                self._mobilepay_commit()
-                self._mobilepay_trigger_poller()
-                return self
-        for snapshot in active:
-            try:
-                provider.cancel_payment(snapshot.payment_id)
-            except MobilePayError as error:
-                raise self._mobilepay_fail(
-                    _("Another payment blocks this MobilePay PoS and could not be cancelled: %(reason)s", reason=error)
-                ) from None
-            self._mobilepay_log(
-                _(
-                    "Cancelled payment %(id)s that blocked the PoS (order %(order)s).",
-                    id=snapshot.payment_id,
-                    order=snapshot.order_id,
-                )
-            )
-            for other in self.search([("provider_payment_id", "=", snapshot.payment_id), ("kind", "=", "payment")]):
-                other._mobilepay_lock()
-                if not other.is_final:
-                    other.write({"intent": "cancel"})
-                    other._mobilepay_set_state(
-                        CANCELLED_BY_CASHIER,
-                        "CancelledByClient",
-                        _("Cancelled: another payment was started on the same PoS."),
-                    )
-        return self._mobilepay_retry_with_new_key(provider)
 
     def _mobilepay_send_refund(self, provider):
         try:

@@ -99,6 +99,10 @@ class PosPaymentMethod(models.Model):
         compute="_compute_mobilepay_phone_url",
         help="In demo mode, play the customer on this page of the emulator.",
     )
+    mobilepay_user_is_admin = fields.Boolean(
+        compute="_compute_mobilepay_user_is_admin",
+        help="Whether the current user may change where the money goes (environments, public URL).",
+    )
     mobilepay_registration_ids = fields.One2many(
         "pos.mobilepay.registration", "payment_method_id", string="MobilePay Registrations"
     )
@@ -119,6 +123,12 @@ class PosPaymentMethod(models.Model):
             fields - {"mobilepay_store_id", "mobilepay_store_name", "vipps_webhook_id", "vipps_webhook_url",
                       "vipps_webhook_secret", "vipps_checkin_webhook_id", "vipps_checkin_webhook_secret"}
         )
+
+    @api.depends_context("uid")
+    def _compute_mobilepay_user_is_admin(self):
+        is_admin = self.env.su or self.env.user.has_group("base.group_system")
+        for method in self:
+            method.mobilepay_user_is_admin = is_admin
 
     @api.depends("mobilepay_environment", "use_payment_terminal", "mobilepay_api", "vipps_environment")
     def _compute_mobilepay_phone_url(self):

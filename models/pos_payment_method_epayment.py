@@ -215,8 +215,8 @@ class PosPaymentMethod(models.Model):
         """Register this database's webhook URL for every payment event and for check-ins; store ids and secrets.
 
         Payment events are registered anew before our older registrations are deleted, so no event is
-        lost on the way. Check-ins allow one registration per sales unit: one of ours at the same URL is
-        kept as it is; otherwise ours is deleted first, then registered again."""
+        lost on the way. Check-ins (the sticker flow only) allow one registration per sales unit: one of
+        ours at the same URL is kept as it is; otherwise ours is deleted first, then registered again."""
         self.ensure_one()
         self._vipps_check_manager()
         method = self.sudo()
@@ -235,21 +235,26 @@ class PosPaymentMethod(models.Model):
             _logger.info("Vipps MobilePay webhook registration of method %s failed: %s", method.id, error)
             return self._mobilepay_notification(_("Webhooks not registered"), str(error), "danger")
         values = {"vipps_webhook_id": payments.id, "vipps_webhook_secret": payments.secret, "vipps_webhook_url": url}
-        keep = next((r for r in ours if r.url == url and CHECKED_IN_EVENT in r.events and known.get(r.id)), None)
+        # Check-ins only for the sticker flow: a sales unit has one check-in registration, not to be taken
+        # by a method that does not use it.
+        wants_checkins = method._vipps_flow() is PaymentFlow.STICKER
+        keep = wants_checkins and next(
+            (r for r in ours if r.url == url and CHECKED_IN_EVENT in r.events and known.get(r.id)), None
+        )
         checkin_problem = None
+        values.update(vipps_checkin_webhook_id=False, vipps_checkin_webhook_secret=False)
         try:
             for registration in ours:
                 if registration is not keep:
                     provider.delete_webhook(registration.id)
             if keep:
                 values.update(vipps_checkin_webhook_id=keep.id, vipps_checkin_webhook_secret=known[keep.id])
-            else:
+            elif wants_checkins:
                 checkins = provider.register_webhooks(url, payments=False)
                 values.update(vipps_checkin_webhook_id=checkins.id, vipps_checkin_webhook_secret=checkins.secret)
         except MobilePayError as error:
             _logger.info("Vipps MobilePay check-in registration of method %s failed: %s", method.id, error)
             checkin_problem = str(error)
-            values.update(vipps_checkin_webhook_id=False, vipps_checkin_webhook_secret=False)
         method.write(values)
         if checkin_problem:
             return self._mobilepay_notification(
@@ -258,11 +263,11 @@ class PosPaymentMethod(models.Model):
                   url=url, reason=checkin_problem),
                 "warning",
             )
-        return self._mobilepay_notification(
-            _("Webhooks registered"),
-            _("Vipps MobilePay now tells %(url)s about payments and check-ins.", url=url),
-            "success",
-        )
+        if not wants_checkins:
+            message = _("Vipps MobilePay now tells %(url)s about payments.", url=url)
+        else:
+            message = _("Vipps MobilePay now tells %(url)s about payments and check-ins.", url=url)
+        return self._mobilepay_notification(_("Webhooks registered"), message, "success")
 
     def action_vipps_create_stickers(self):
         """Create (or update) the QR sticker of every register of this method (migrating v10 beacons)."""

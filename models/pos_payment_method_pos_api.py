@@ -353,12 +353,6 @@ class PosPaymentMethod(models.Model):
                     request["session"].with_env(env), request["order_uuid"], request["amount"], request["currency"]
                 )
                 values.update(minimum_user_age=minimum_age, receipt_lines=receipt_lines or False)
-            if kind == "payment" and flow is not PaymentFlow.STICKER and method._vipps_flow() is PaymentFlow.STICKER:
-                # The cashier took this payment another way: a scan kept for the register was this
-                # customer's, never the next one's.
-                env["pos.mobilepay.registration"].sudo().search(
-                    [("config_id", "=", config.id), ("payment_method_id", "=", method.id)], limit=1
-                )._mobilepay_drop_checkin()
             if flow is PaymentFlow.STICKER and kind == "payment":
                 token = registration._mobilepay_take_checkin(utcnow())
                 if token:

@@ -191,12 +191,24 @@ class TestEPaymentCheckinRules(EPaymentCommon):
         self.mobilepay.action_vipps_create_stickers()
         self.sticker = self.env["pos.mobilepay.registration"].search([("config_id", "=", self.config.id)])
 
-    def scan(self, seconds_ago=0, count=1):
-        self.vipps.scan_callback_qr(self.sticker.pos_id, initiated_ago_s=seconds_ago)
-        body, headers = self.delivered(count)[-1]
-        self.assertEqual(self.forward(body, headers).status_code, 200)
+    def checkin_delivery(self, token, timeout=5.0):
+        """The delivery (body, headers) of the check-in that gave ``token``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for body, headers in self.delivered(0):
+                if json.loads(body).get("customerToken") == token:
+                    return body, headers
+            time.sleep(0.02)
+        self.fail("the check-in was not delivered")
+
+    def scan(self, seconds_ago=0, phone_number=None):
+        """A customer scans the sticker; the check-in is passed on to Odoo. Returns the delivery."""
+        token = self.vipps.scan_callback_qr(self.sticker.pos_id, phone_number=phone_number,
+                                            initiated_ago_s=seconds_ago)
+        delivery = self.checkin_delivery(token)
+        self.assertEqual(self.forward(*delivery).status_code, 200)
         self.sticker.invalidate_recordset()
-        return json.loads(body)["customerToken"]
+        return delivery
 
     def test_4_a_kept_scan_is_not_given_to_a_payment_started_long_after_it(self):
         self.scan(seconds_ago=6 * 60)
@@ -206,17 +218,37 @@ class TestEPaymentCheckinRules(EPaymentCommon):
         self.assertFalse(self.sticker.sudo().checkin_token, "and it is gone")
 
     def test_4_a_kept_scan_goes_to_the_next_payment_started_soon_after(self):
-        token = self.scan(seconds_ago=30)
+        token = json.loads(self.scan(seconds_ago=30)[0])["customerToken"]
         answer = self.start_payment(20.0)
         self.assertFalse(answer["awaiting_checkin"])
         self.assertEqual(self.transaction(answer["reference"]).customer_input, token)
 
-    def test_4_a_payment_taken_another_way_drops_the_kept_scan(self):
+    def test_4_a_payment_taken_another_way_leaves_no_scan_for_the_next_one(self):
         self.scan()
-        self.start_payment(15.0, flow="qr_on_screen")
+        self.start_payment(15.0, flow="qr_on_screen")  # that customer pays by QR after all
+        self.assertTrue(self.start_payment(16.0)["awaiting_checkin"], "the next customer scans for themselves")
         self.sticker.invalidate_recordset()
-        self.assertFalse(self.sticker.sudo().checkin_token, "that customer paid by QR: not the next one's")
-        self.assertTrue(self.start_payment(16.0)["awaiting_checkin"])
+        self.assertFalse(self.sticker.sudo().checkin_token)
+
+    def test_4_a_scan_made_during_an_earlier_payment_never_reaches_the_next_customer(self):
+        """Customer A's payment is pushed to A; A scans again meanwhile; the next customer's payment must
+        not go to A's phone, however A's scans are delivered (again, late)."""
+        first = self.transaction(self.start_payment(21.0)["reference"])
+        customer_a, customer_b = self.vipps.demo.phone_numbers[:2]
+        self.scan(phone_number=customer_a)
+        self.drive(first, "waiting_for_approval")
+        second_scan = self.scan(phone_number=customer_a)  # A scans again while the payment is in the app
+        self.vipps.approve(first.provider_payment_id)
+        self.drive(first, "captured")
+        self.assertEqual(self.vipps_payment(first)["customer"], customer_a)
+        nxt = self.transaction(self.start_payment(22.0)["reference"])
+        self.assertTrue(nxt.awaiting_checkin, "A's second scan was not kept for the next sale")
+        self.assertEqual(self.forward(*second_scan).status_code, 200)  # delivered again, late
+        nxt.invalidate_recordset()
+        self.assertTrue(nxt.awaiting_checkin, "nor given to it when it arrives again")
+        self.scan(phone_number=customer_b)
+        self.drive(nxt, "waiting_for_approval")
+        self.assertEqual(self.vipps_payment(nxt)["customer"], customer_b, "pushed to the customer who scanned")
 
     def test_4_one_sticker_per_payment_method(self):
         other_config = self._new_config("Second till", self.mobilepay)
