@@ -28,6 +28,8 @@ from ..mobilepay.errors import (
     REFUND_AMOUNT_TOO_HIGH,
     MobilePayConflict,
     MobilePayError,
+    is_busy,
+    key_spent,
     outcome_unknown,
 )
 from ..mobilepay.provider import PaymentFlow, PaymentRequest, ReceiptLine
@@ -237,6 +239,8 @@ class PosMobilepayTransaction(models.Model):
         try:
             started = provider.create_payment(self._mobilepay_payment_request())
         except MobilePayError as error:
+            if key_spent(error) and is_busy(error):
+                return self._mobilepay_busy_for_the_key(provider, error)
             if outcome_unknown(error):
                 return self._mobilepay_unanswered(error)
             if isinstance(error, MobilePayConflict) and error.code == PAYMENT_ALREADY_ACTIVE and not retried:
@@ -363,6 +367,8 @@ class PosMobilepayTransaction(models.Model):
                 idempotency_key=self.idempotency_key,
             )
         except MobilePayError as error:
+            if key_spent(error) and is_busy(error):
+                return self._mobilepay_busy_for_the_key(provider, error)
             if outcome_unknown(error):
                 return self._mobilepay_unanswered(error)
             messages = {

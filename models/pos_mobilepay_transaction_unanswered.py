@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from odoo import _, models
 
+from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.errors import MobilePayError, is_busy, outcome_unknown
 from .mobilepay_states import UNKNOWN
 from .pos_mobilepay_transaction import utcnow
@@ -42,7 +43,7 @@ class PosMobilepayTransaction(models.Model):
         if self.state != UNKNOWN:
             self._mobilepay_set_state(
                 UNKNOWN,
-                message=_("No answer from MobilePay (%(error)s): re-sent later with the same key.", error=error),
+                message=_("No answer from MobilePay (%(error)s): re-sent later with its stored key.", error=error),
             )
         elif count % 10 == 0:
             self._mobilepay_log(_("Still no answer from MobilePay: %(error)s", error=error), level=logging.WARNING)
@@ -65,6 +66,23 @@ class PosMobilepayTransaction(models.Model):
             # The look-up itself was refused (e.g. the keys): the create's refusal stands.
             _logger.info("MobilePay: looking up refused transaction %s was refused too: %s", self.id, error)
         raise self._mobilepay_fail(message)
+
+    def _mobilepay_busy_for_the_key(self, provider, error):
+        """MobilePay answered "try again later" and keeps that answer for the create's key (a Problem of the
+        API, not a gateway's 423/429): the same key would only bring it back. What an earlier attempt may
+        have made is read back; when nothing was made, the next attempt is a new request with a new key
+        (stored before it goes), after the wait. Never a failure."""
+        self.ensure_one()
+        try:
+            if self._mobilepay_adopt_made(provider):
+                return self
+        except MobilePayError as lookup_error:
+            return self._mobilepay_unanswered(lookup_error)  # cannot tell yet: the same key, later
+        self.write({"idempotency_key": new_idempotency_key()})
+        self._mobilepay_log(
+            _("MobilePay keeps its 'try again later' for this key and made nothing: the next attempt uses a new key.")
+        )
+        return self._mobilepay_unanswered(error)
 
     def _mobilepay_lost_key(self):
         """The stored key is too old to be replayed by MobilePay."""

@@ -110,6 +110,23 @@ class TestEPaymentMoneySafety(EPaymentCommon):
         self.assertEqual(refund.state, "captured", "the REFUNDED event under our key says it was paid out")
         self.assertEqual(refund.captured_amount, 80.0)
 
+    def test_1_a_try_later_kept_for_the_key_is_tried_again_with_a_new_key(self):
+        """Vipps answers a refund 'another operation is in progress' (6160) and keeps that answer for the
+        key: the same key would replay it forever. Nothing was made (the event log says so): the next
+        attempt is a new request, and the refund is paid out once."""
+        paid = self.approved(50.0)
+        self.drive(paid, "captured")
+        self.vipps.faults.add(method="POST", path=REFUND, kind="problem", code="6160", times=1)
+        answer = self.refund(paid, 20.0)
+        refund = self.transaction(answer["reference"])
+        self.assertEqual(answer["state"], "unknown", "never a failure")
+        self.assertIn("the next attempt uses a new key", " ".join(refund.event_ids.mapped("message")))
+        self.make_due(refund)
+        self.drive(refund, "captured")
+        refunds = [e for e in self.vipps_payment(paid)["events"] if e["name"] == "REFUNDED"]
+        self.assertEqual(len(refunds), 1, "paid out once")
+        self.assertEqual(refunds[0]["idempotencyKey"], refund.idempotency_key, "under the new key")
+
     def test_1_a_re_sent_create_repeats_the_stored_body(self):
         """The till is renamed between a lost create and its re-send: the re-send is the same request
         (no 409 'same key, other body')."""

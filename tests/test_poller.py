@@ -11,9 +11,9 @@ from unittest.mock import patch
 from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
 
-from ..models.pos_mobilepay_demo_shop import DEMO_SHOP_NAME
 from ..models.pos_mobilepay_poller import DUE_SQL, _poll_worker, claim_due, due_params, next_due_in
 from ..models.pos_mobilepay_transaction import utcnow
+from .committed_rows import CommittedEPaymentTill
 
 
 @tagged("post_install", "-at_install")
@@ -22,10 +22,10 @@ class TestMobilePayPollerClaims(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        # The demo register is committed at install: rows of other connections can point at it.
-        self.config = self.env["pos.config"].search([("name", "=", DEMO_SHOP_NAME)], limit=1)
-        self.assertTrue(self.config, "the demo data has the MobilePay demo register")
-        self.method = self.config.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
+        # A register committed through a connection of its own (with or without demo data): rows of other
+        # connections can point at it.
+        self.till = CommittedEPaymentTill(self.env.cr.dbname).create()
+        self.addCleanup(self.till.remove)
         self.ids = []
         self.addCleanup(self._remove_rows)
 
@@ -53,10 +53,10 @@ class TestMobilePayPollerClaims(TransactionCase):
                     (
                         str(uuid.uuid4()),
                         row["kind"],
-                        self.config.id,
-                        self.config.company_id.id,
-                        self.method.id,
-                        self.config.currency_id.id,
+                        self.till.config_id,
+                        self.till.company_id,
+                        self.till.method_id,
+                        self.till.currency_id,
                         row["state"],
                         row["intent"],
                         row["next_poll_at"],
@@ -71,11 +71,6 @@ class TestMobilePayPollerClaims(TransactionCase):
                 self.ids.append(cr.fetchone()[0])
             cr.commit()
         return self.ids[-count:]
-
-    def _remove_registration(self, registration_id):
-        with self._connection() as cr:
-            cr.execute("DELETE FROM pos_mobilepay_registration WHERE id = %s", (registration_id,))
-            cr.commit()
 
     def _remove_rows(self):
         if self.ids:
@@ -136,16 +131,7 @@ class TestMobilePayPollerClaims(TransactionCase):
             cr.rollback()
 
     def test_a_checkin_notification_makes_the_waiting_payments_of_its_pos_due(self):
-        with self._connection() as cr:
-            cr.execute(
-                """INSERT INTO pos_mobilepay_registration (name, active, config_id, payment_method_id, company_id,
-                                                           state, create_date, write_date)
-                   VALUES ('Poller test PoS', true, %s, %s, %s, 'registered', now(), now()) RETURNING id""",
-                (self.config.id, self.method.id, self.config.company_id.id),
-            )
-            registration = self.env["pos.mobilepay.registration"].browse(cr.fetchone()[0])
-            cr.commit()
-        self.addCleanup(self._remove_registration, registration.id)
+        registration = self.env["pos.mobilepay.registration"].browse(self.till.registration_id)
         now = utcnow()
         later = now + timedelta(seconds=5)
         waiting = self._insert(

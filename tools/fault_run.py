@@ -21,6 +21,8 @@ Invariants (each should be 0):
   refunds paid unknown to Odoo  refunds paid out at MobilePay that Odoo does not record as refunded
   over-refunds                  refunds above what the payment captured
   rows stuck non-final          transactions still running after the crons went quiet
+  pushed to another customer    (ePayment) a sticker payment that reached the phone of a customer
+                                who did not scan for that sale
   tracebacks                    in the Odoo server log (and "could not serialize" in PostgreSQL's)
 
 Usage (with Odoo's Python, like the latency benchmark):
@@ -28,8 +30,14 @@ Usage (with Odoo's Python, like the latency benchmark):
     <odoo's python> tools/fault_run.py --db mpos_fault --template mpos_base \\
         --payments 1000 --registers 8 --kills 6 --db-args "--db_host=127.0.0.1 --db_user=root"
 
---api epayment runs the same against the Vipps MobilePay ePayment emulator (one-time QR flow,
-polling; its faults on the ePayment and token endpoints, timeouts past the client's 5 s).
+--api epayment runs the same against the Vipps MobilePay ePayment emulator as Vipps MobilePay behaves
+on a bad day: besides the faults above, busy answers (423/429 from a gateway, and the emulator's own
+rate limits and reference locks), "try again later" Problems that Vipps keeps for the request's key
+(6160/6260/6280 on capture, 6250 on cancel, 6160 on refund), a cashier who cancels while the customer
+approves (6250), and webhooks registered at this Odoo and delivered late, twice, out of order or
+never. The last --sticker-registers registers take payments by the till's QR sticker: customers scan
+before or after the cashier starts, scan again when nothing reaches their app, and the previous
+customer sometimes scans once more during the next sale.
 
 --template copies an existing database that has point_of_sale (demo data, admin/admin);
 without it --db must exist already. The database is modified; use a scratch one.
@@ -45,19 +53,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from emulated_backends import BACKENDS  # noqa: E402
+from fault_cashier import Cashier  # noqa: E402
 from money_ledger import money_invariants, settle  # noqa: E402
-from odoo_harness import JsonRpc, OdooSetup, RpcError, add_odoo_arguments, addons_path, ui_order  # noqa: E402
-
-METHOD = "pos.payment.method"
-
-
+from odoo_harness import OdooSetup, add_odoo_arguments, addons_path, ui_order  # noqa: E402
 
 
 class Stats:
@@ -71,182 +74,6 @@ class Stats:
             self.counts[key] += n
 
 
-class Cashier:
-    """One register: customers one after the other, as the POS and the customer would act."""
-
-    def __init__(self, run, register, seed):
-        self.run = run
-        self.register = register
-        self.rng = random.Random(seed)
-        self.rpc = JsonRpc(run.server.base_url, run.args.db)
-        self.beacon_id = None
-        self.payments = []  # (line_uuid, amount, reference) of captured payments, for refunds
-
-    # ------------------------------------------------------------------ RPC as the POS does it
-
-    def call(self, method, payload, model=METHOD, retry_lost=True, deadline_s=600):
-        """Repeat a call whose answer was lost (server down) until it is answered, like the POS."""
-        deadline = time.monotonic() + deadline_s
-        delay = 0.5
-        while True:
-            try:
-                if model == METHOD:
-                    return self.rpc.call(model, method, [[self.run.method_id], payload])
-                return self.rpc.call(model, method, [payload])
-            except ConnectionError:
-                self.run.stats.add("rpc answers lost")
-                if not retry_lost or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 4)
-                if self.run.stopping.is_set() and time.monotonic() > deadline:
-                    raise
-                try:
-                    self.rpc.authenticate()
-                except (ConnectionError, OSError, RpcError):
-                    pass
-
-    def ask(self, **values):
-        return {"pos_session_id": self.register["session"], **values}
-
-    def follow(self, reference, give_up_s=90):
-        """Poll the status (as the POS fallback does) until final; cancel once when it takes too long."""
-        started = time.monotonic()
-        cancelled = False
-        while True:
-            status = self.call("mobilepay_payment_status", self.ask(reference=reference))
-            if status["state"] == "unknown":
-                self.run.stats.add("status: unknown outcome seen")
-            if status["is_final"]:
-                return status
-            waited = time.monotonic() - started
-            if waited > give_up_s and not cancelled:
-                self.run.stats.add("cashier cancels a slow transaction")
-                self.call("mobilepay_cancel_payment", self.ask(reference=reference))
-                cancelled = True
-            if waited > give_up_s * 4:
-                self.run.stats.add("driver gave up following")
-                return status
-            time.sleep(max(0.3, min(status.get("poll_after_ms", 1000), 2000) / 1000.0))
-
-    # ------------------------------------------------------------------ the customer
-
-    def customer(self, kind, answer):
-        """Act as the customer in the emulator while the payment waits (approve, reject or walk away)."""
-        if kind == "walk away":
-            return
-        time.sleep(self.rng.uniform(0.1, 0.8))
-        backend = self.run.backend
-        for _ in range(40):
-            try:
-                backend.customer_acts(kind, answer, self.beacon_id)
-                return
-            except backend.not_there_yet:
-                time.sleep(0.25)  # the payment is not at MobilePay yet (its create is on its way)
-
-    # ------------------------------------------------------------------ one sale
-
-    def sale(self):
-        line_uuid = str(uuid.uuid4())
-        amount = float(Decimal(self.rng.randint(100, 99999)) / 100)
-        behaviour = self.rng.choices(
-            ["approve", "reject", "cashier cancels", "walk away"], weights=[86, 6, 4, 4]
-        )[0]
-        order_uuid = str(uuid.uuid4())
-        for _attempt in range(3):
-            payload = self.ask(line_uuid=line_uuid, order_uuid=order_uuid, order_name=f"Fault {order_uuid[:8]}",
-                               amount=amount)
-            try:
-                answer = self.call("mobilepay_start_payment", payload)
-            except RpcError as error:
-                self.run.stats.add("start refused (definite)")
-                self.run.log(f"start refused: {error.message[:120]}")
-                time.sleep(0.5)
-                continue
-            self.run.stats.add("payments started")
-            self.beacon_id = answer.get("beacon_id") or self.beacon_id
-            if answer["state"] == "unknown":
-                self.run.stats.add("start: unknown outcome")
-            if behaviour == "cashier cancels":
-                time.sleep(self.rng.uniform(0.2, 1.0))
-                self.call("mobilepay_cancel_payment", self.ask(reference=answer["reference"]))
-            else:
-                threading.Thread(target=self.customer, args=(behaviour, answer), daemon=True).start()
-            status = self.follow(answer["reference"], give_up_s=20 if behaviour == "walk away" else 60)
-            self.run.stats.add(f"payment ended {status['state']}")
-            if status["paid"]:
-                self.book(line_uuid, amount)
-                self.payments.append((line_uuid, amount, answer["reference"]))
-                return
-            if behaviour != "approve" or not status["is_final"]:
-                return  # the customer said no, or walked away: no retry
-        return
-
-    def book(self, line_uuid, amount, refund_of=None):
-        """sync_from_ui of the paid order (or of the refund order), as the POS sends it."""
-        order_uuid = str(uuid.uuid4())
-        order = self.run.ui_order(self.register, order_uuid, [(line_uuid, amount)])
-        try:
-            self.call("sync_from_ui", [order], model="pos.order")
-            self.run.stats.add("refund orders booked" if refund_of else "orders booked")
-        except RpcError as error:
-            self.run.stats.add("order sync refused")
-            self.run.log(f"order sync refused: {error.message[:160]}")
-
-    def tampered(self):
-        """A POS (or an insider) books MobilePay money that MobilePay never took."""
-        order = self.run.ui_order(self.register, str(uuid.uuid4()), [(str(uuid.uuid4()), 42.0)])
-        try:
-            self.call("sync_from_ui", [order], model="pos.order")
-            self.run.stats.add("tampered orders accepted")
-        except RpcError:
-            self.run.stats.add("tampered orders refused")
-
-    def refund(self):
-        index = self.rng.randrange(len(self.payments))
-        line_uuid, left, reference = self.payments[index]
-        amount = min(left, max(0.01, round(left * self.rng.choice([1.0, 0.5, 0.25]), 2)))
-        if amount <= 0:
-            return
-        refund_line = str(uuid.uuid4())
-        payload = self.ask(line_uuid=refund_line, order_uuid=str(uuid.uuid4()), order_name="Fault refund",
-                           amount=amount, refunded_transaction_reference=reference)
-        try:
-            answer = self.call("mobilepay_start_refund", payload)
-        except RpcError as error:
-            self.run.stats.add("refund refused (definite)")
-            self.run.log(f"refund refused: {error.message[:120]}")
-            return
-        self.run.stats.add("refunds started")
-        if answer["state"] == "unknown":
-            self.run.stats.add("refund start: unknown outcome")
-        status = self.follow(answer["reference"], give_up_s=120)
-        self.run.stats.add(f"refund ended {status['state']}")
-        if status["paid"] or not status["is_final"]:
-            # Paid out, or still on its way: it counts against what is left either way.
-            self.payments[index] = (line_uuid, round(left - amount, 2), reference)
-        if status["paid"]:
-            self.book(refund_line, -amount, refund_of=line_uuid)
-
-    def work(self):
-        try:
-            self.rpc.authenticate()
-        except (ConnectionError, OSError, RpcError):
-            pass
-        while not self.run.stopping.is_set():
-            if not self.run.take_ticket():
-                return
-            try:
-                self.sale()
-                if self.payments and self.rng.random() < self.run.args.refund_share:
-                    self.refund()
-                if self.rng.random() < 0.02:
-                    self.tampered()
-            except Exception as error:  # noqa: BLE001 - a driver bug must not hide the figures
-                self.run.stats.add("driver errors")
-                self.run.log(f"driver error: {type(error).__name__}: {error}")
-
-
 class FaultRun:
     def __init__(self, args):
         self.args = args
@@ -257,6 +84,8 @@ class FaultRun:
         self.ticket_lock = threading.Lock()
         self.log_lock = threading.Lock()
         self.fault_hits = collections.Counter()
+        self.scans = {}  # line uuid -> phones of the customers who scanned a sticker for that sale
+        self.customer_index = 0
 
     def log(self, text):
         with self.log_lock:
@@ -272,34 +101,53 @@ class FaultRun:
                 self.log(f"{done} payments begun; {self.server.kills} kills so far")
             return True
 
-    def ui_order(self, register, order_uuid, lines):
-        return ui_order(register, self.user_id, self.product_id, self.method_id, order_uuid, lines)
+    def ui_order(self, register, order_uuid, lines, method_id=None):
+        return ui_order(register, self.user_id, self.product_id, method_id or self.method_id, order_uuid, lines)
+
+    def scanned(self, line_uuid, phone):
+        """A customer scanned a sticker for the sale of ``line_uuid`` (the ledger checks whose phone it reached)."""
+        with self.ticket_lock:
+            self.scans.setdefault(line_uuid, set()).add(phone)
+
+    def next_phone(self):
+        """The next customer at a sticker till (each sale a different one, round the customers)."""
+        with self.ticket_lock:
+            self.customer_index += 1
+            return self.backend.phones[self.customer_index % len(self.backend.phones)]
 
     # ------------------------------------------------------------------ faults and crashes
 
-    FAULT_KINDS = ["status", "drop_before", "drop_after", "timeout", "body"]
-
     def inject_faults(self):
         """Bursts: for 1-4 s one endpoint fails in one way, for some or all of its requests."""
-        emulator = self.emulator
+        emulator, backend = self.emulator, self.backend
         while not self.stopping.is_set():
             time.sleep(self.rng.uniform(0.5, 2.0))
-            # The create calls are where a lost answer costs money: they get half of the bursts.
-            if self.rng.random() < 0.5:
-                method, path = self.rng.choice(self.backend.create_paths)
-            else:
-                method, path = self.rng.choice(self.backend.fault_paths)
-            kind = self.rng.choice(self.FAULT_KINDS)
+            kind = self.rng.choice(backend.fault_kinds)
             probability = self.rng.choice([0.3, 0.6, 1.0])
+            if kind == "problem":
+                (method, path), codes = self.rng.choice(sorted(backend.problem_codes.items()))
+            elif kind == "busy":
+                method, path = self.rng.choice(backend.busy_paths)
+            elif self.rng.random() < 0.5:
+                # The create calls are where a lost answer costs money: they get half of the bursts.
+                method, path = self.rng.choice(backend.create_paths)
+            else:
+                method, path = self.rng.choice(backend.fault_paths)
             if kind == "timeout":
                 # Processed after the client gave up.
-                latency = self.backend.timeout_ms[method]
+                latency = backend.timeout_ms[method]
                 fault = emulator.faults.add(method=method, path=path, kind="latency", latency_ms=latency,
                                             latency_max_ms=latency + 500, times=None, probability=probability)
             elif kind == "status":
                 fault = emulator.faults.add(method=method, path=path, kind="status",
                                             status=self.rng.choice([500, 502, 503, 504]), times=None,
                                             probability=probability)
+            elif kind == "busy":
+                fault = emulator.faults.add(method=method, path=path, kind="status",
+                                            status=self.rng.choice([423, 429]), times=None, probability=probability)
+            elif kind == "problem":
+                fault = emulator.faults.add(method=method, path=path, kind="problem", code=self.rng.choice(codes),
+                                            times=None, probability=probability)
             elif kind == "body":
                 body = self.rng.choice(["", "<html>gateway</html>", "[]", '{"status": "Teleported"}'])
                 fault = emulator.faults.add(method=method, path=path, kind="body", body=body, times=None,
@@ -330,13 +178,32 @@ class FaultRun:
     # ------------------------------------------------------------------ the ledger
 
     def invariants(self):
-        figures, extra = money_invariants(self.emulator, self.setup)
+        figures, extra = money_invariants(self.emulator, self.setup, scans=self.scans)
         log = self.server.log_text()
         figures["tracebacks in the Odoo log"] = log.count("Traceback (most recent call last)")
         figures["'could not serialize' (MobilePay rows) in PostgreSQL's log"] = self.pg_log_count(
             "could not serialize access"
         )
         return figures, extra
+
+    def emulator_figures(self):
+        """What the emulator did on its own: busy answers of its limits and locks, webhook deliveries."""
+        answered = collections.Counter(status for _method, _path, status in self.emulator.requests_log)
+        lines = [f"emulator answers: 429 (rate limits and busy faults) {answered[429]}, "
+                 f"423 (reference in progress and busy faults) {answered[423]}, 5xx "
+                 f"{sum(n for status, n in answered.items() if status and status >= 500)}"]
+        deliveries = getattr(self.emulator, "deliveries", None)
+        if deliveries is not None:
+            by = collections.Counter()
+            for record in deliveries:
+                by["duplicates" if record.get("duplicate") else "attempts"] += 1
+                by["lost (never sent)" if record.get("error") == "lost" else
+                   "answered 2xx" if record.get("status") and 200 <= record["status"] < 300 else
+                   "failed (retried)"] += 1
+                if record["event"] == "user.checked-in.v1":
+                    by["check-ins"] += 1
+            lines.append("webhook deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
+        return lines
 
     def pg_log_count(self, needle, table="pos_mobilepay"):
         """How often PostgreSQL logged ``needle`` for a statement on our tables since the run began."""
@@ -360,19 +227,25 @@ class FaultRun:
         db_args = shlex.split(args.db_args)
         self.pg_log = args.pg_log
         self.pg_log_offset = os.path.getsize(self.pg_log) if self.pg_log and os.path.exists(self.pg_log) else 0
-        self.backend = BACKENDS[args.api](args.poll_delay_ms)
+        self.backend = BACKENDS[args.api](args.poll_delay_ms, seed=args.seed)
         self.emulator = self.backend.emulator.start()
         self.emulator.faults.rng.seed(args.seed)
         setup = self.setup = OdooSetup(args.odoo_bin, args.db, db_args, addons_path(work, args.addons_path))
         try:
             setup.create(args.template)
+            # The server's address is known before it starts: Vipps MobilePay's webhooks are registered there.
+            self.server = setup.server(os.path.join(work, "odoo.log"), workers=args.workers)
+            sticker = args.sticker_registers if self.backend.webhooks else 0
             data = setup.registers(
                 args.registers,
                 {self.backend.url_parameter: self.emulator.base_url, "pos_mobilepay.abandon_after_minutes": "3"},
                 method_values=self.backend.method_values,
+                sticker=sticker,
+                public_url=self.server.base_url if self.backend.webhooks else None,
             )
+            if self.backend.webhooks:
+                print(f"webhook registrations: {data['webhooks']}; sticker registers: {sticker}")
             self.method_id, self.product_id, self.user_id = data["method"], data["product"], data["user"]
-            self.server = setup.server(os.path.join(work, "odoo.log"), workers=args.workers)
             self.server.start()
             if self.server.gevent_broken():
                 print("WARNING: the websocket (gevent) process died at start: no bus pushes in this run")
@@ -410,6 +283,8 @@ class FaultRun:
             print("  faults fired: " + ", ".join(f"{k} {v}" for k, v in sorted(self.fault_hits.items())))
             print("  what the driver saw: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
             print("  " + ", ".join(f"{k} {v}" for k, v in extra.items()))
+            for line in self.emulator_figures():
+                print("  " + line)
             print()
             print(f"  {'invariant':<58} count")
             for key, value in figures.items():
@@ -437,6 +312,8 @@ def main():
     parser.add_argument("--payments", type=int, default=1000, help="payments to take (default 1000)")
     parser.add_argument("--refund-share", type=float, default=0.3, help="share of sales followed by a refund")
     parser.add_argument("--registers", type=int, default=8, help="registers taking payments at once")
+    parser.add_argument("--sticker-registers", type=int, default=3,
+                        help="ePayment: how many of the registers take payments by the till's QR sticker")
     parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers (default 2)")
     parser.add_argument("--kills", type=int, default=6, help="how often the Odoo server is killed (SIGKILL)")
     parser.add_argument("--poll-delay-ms", type=int, default=300, help="the emulator's pollDelayInMs")
@@ -448,6 +325,8 @@ def main():
     args = parser.parse_args()
     if args.payments < 1 or args.registers < 1 or args.kills < 0:
         parser.error("--payments and --registers must be at least 1, --kills at least 0")
+    if not 0 <= args.sticker_registers < args.registers:
+        parser.error("--sticker-registers must be at least 0 and fewer than --registers")
     FaultRun(args).main()
 
 

@@ -82,10 +82,11 @@ def unbacked_lines(lines, captured_by_line, refund_by_line, refunded_by_id):
     return unbacked
 
 
-def money_invariants(emulator, setup):
-    """(figures that must be 0, figures that describe the run), from either backend's emulator."""
+def money_invariants(emulator, setup, scans=None):
+    """(figures that must be 0, figures that describe the run), from either backend's emulator. ``scans``:
+    per sale (line uuid), the phones of the customers who scanned a sticker for it (ePayment)."""
     if "refunds" not in emulator.dump_state():
-        return epayment_money_invariants(emulator, setup)
+        return epayment_money_invariants(emulator, setup, scans or {})
     return v10_money_invariants(emulator, setup)
 
 
@@ -143,7 +144,23 @@ def v10_money_invariants(emulator, setup):
     return figures, extra
 
 
-def epayment_money_invariants(emulator, setup):
+def pushed_to_another_customer(payments, scans):
+    """Sticker payments (made with a check-in's customer token) whose customer is not one who scanned for
+    that sale: a payment request on the wrong phone. Each is described on standard output."""
+    wrong = [
+        p
+        for p in payments
+        if p.get("customerVariant") == "customerToken"
+        and p.get("customer") not in scans.get((p.get("metadata") or {}).get("orderId"), ())
+    ]
+    for p in wrong:
+        line = (p.get("metadata") or {}).get("orderId")
+        print(f"  pushed to another customer: {p['reference']} (line {line}) reached {p.get('customer')}, "
+              f"scanned by {sorted(scans.get(line, ()))}, created {p.get('createdAt')}")
+    return len(wrong)
+
+
+def epayment_money_invariants(emulator, setup, scans):
     """The same figures from the ePayment emulator: payments with their aggregate, refunds as REFUNDED events."""
     payments = emulator.dump_state()["payments"]
     rows = query(setup, LEDGER_SQL["transactions"])
@@ -191,8 +208,12 @@ def epayment_money_invariants(emulator, setup):
         1 for p in payments if value(p, "refundedAmount") - value(p, "capturedAmount") > 0.005
     )
     figures["rows stuck non-final"] = sum(1 for r in rows if r[1] not in FINAL)
+    figures["payments pushed to a customer other than the one who scanned"] = pushed_to_another_customer(
+        payments, scans
+    )
     extra = {
         "Vipps MobilePay payments": len(payments),
+        "of which by sticker": sum(1 for p in payments if p.get("customerVariant") == "customerToken"),
         "of which captured": sum(1 for p in payments if value(p, "capturedAmount") > 0),
         "refunds paid out": len(refund_events),
         "Odoo transactions": len(rows),

@@ -30,6 +30,16 @@ demo = env["pos.config"].search([("name", "=", "MobilePay Shop (DKK)")], limit=1
 mobilepay = demo.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
 if {method_values!r}:
     mobilepay.write({method_values!r})
+# ePayment: a second method in the sticker flow for the last registers, webhooks to this server.
+sticker = None
+if {sticker}:
+    sticker = mobilepay.copy({{"name": "Vipps MobilePay (sticker)", "vipps_flow": "sticker",
+                              "payment_method_type": "terminal", "use_payment_terminal": "mobilepay"}})
+webhooks = {{}}
+if {public_url!r}:
+    for method in (mobilepay | sticker) if sticker else mobilepay:
+        method.write({{"vipps_public_url": {public_url!r}}})
+        webhooks[method.id] = method.action_vipps_register_webhooks()["params"]["type"]
 product = env["product.product"].create(
     {{"name": "Harness Item", "type": "service", "available_in_pos": True, "list_price": 1.0, "taxes_id": False}}
 )
@@ -38,16 +48,24 @@ for index in range({registers}):
     config = demo if index == 0 else demo.copy({{"name": f"MobilePay Register {{index}}"}})
     # A cash method belongs to one register: the copies take MobilePay only.
     methods = demo.payment_method_ids if index == 0 else mobilepay
+    uses_sticker = sticker and index >= {registers} - {sticker}
+    if uses_sticker:
+        methods = sticker
     config.write({{"payment_method_ids": [Command.set(methods.ids)], "customer_display_type": "none"}})
     env.cr.commit()  # the register's MobilePay PoS is registered at session open, in a cursor of its own
     config.open_ui()
     session = config.current_session_id
     session.set_opening_control(0, "")
+    env.cr.commit()  # the sticker was registered at session open in a cursor of its own: see it
+    registration = env["pos.mobilepay.registration"].search(
+        [("config_id", "=", config.id), ("payment_method_id", "=", sticker.id)]) if uses_sticker else None
     registers.append({{"config": config.id, "session": session.id, "pricelist": config.pricelist_id.id,
-                      "access_token": config.access_token}})
+                      "access_token": config.access_token,
+                      "method": (sticker if uses_sticker else mobilepay).id,
+                      "sticker": registration.pos_id if registration else None}})
 env.cr.commit()
 print("REGISTERS", json.dumps({{"method": mobilepay.id, "product": product.id, "user": env.uid,
-                               "registers": registers}}))
+                               "registers": registers, "webhooks": webhooks}}))
 """
 
 # The traceback of a gevent that cannot start (gevent 22.10 with current zope wheels):
@@ -135,13 +153,17 @@ class OdooSetup:
             raise RuntimeError(f"odoo shell failed:\n{shell.stdout[-3000:]}\n{shell.stderr[-3000:]}")
         return shell.stdout
 
-    def registers(self, count, params, method_values=None):
+    def registers(self, count, params, method_values=None, sticker=0, public_url=None):
         """Create ``count`` DKK registers taking MobilePay in demo mode, sessions open; ``params`` are
         system parameters set first (the emulator URL among them), ``method_values`` fields of the
-        MobilePay method (e.g. a callback alias). Returns the method, product, user and, per
-        register, its config, session, pricelist and bus access token."""
+        MobilePay method (e.g. a callback alias). ePayment: the last ``sticker`` registers take a
+        second method in the sticker flow, and with ``public_url`` (this server's address) both
+        methods register their webhooks there. Returns the method, product, user, the webhook
+        registrations' outcome and, per register, its config, session, pricelist, bus access token,
+        MobilePay method and sticker id."""
         out = self.shell(
-            REGISTERS_SCRIPT.format(params=dict(params), registers=count, method_values=dict(method_values or {}))
+            REGISTERS_SCRIPT.format(params=dict(params), registers=count, method_values=dict(method_values or {}),
+                                    sticker=int(sticker), public_url=public_url or "")
         )
         return json.loads(next(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("REGISTERS")))
 
