@@ -260,7 +260,7 @@ class PosMobilepayTransaction(models.Model):
         if keep_backoff and state == self.state:
             for name in ("error_count", "last_error", "next_poll_at"):
                 values.pop(name)
-        if state == WAITING_FOR_CUSTOMER and self._mobilepay_hears_checkins():
+        if state == WAITING_FOR_CUSTOMER and "next_poll_at" in values and self._mobilepay_hears_checkins():
             # Nobody checked in yet, and MobilePay will say when someone does (the check-in
             # notification polls at once): no need to poll at pollDelayInMs meanwhile.
             values["next_poll_at"] = max(values["next_poll_at"], received_at + CHECKIN_FALLBACK)
