@@ -87,7 +87,7 @@ class PosOrder(models.Model):
             if self.env["pos.category"]._mobilepay_age_limits_used():
                 raise UserError(
                     _("The order is not saved on the server yet, and this shop sells products with an age limit: "
-                      "try the payment again.")
+                      "remove the payment line and add it again.")
                 )
             return 0, None
         return order._mobilepay_minimum_age(), order._mobilepay_receipt_lines(amount, currency)
