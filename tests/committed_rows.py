@@ -75,10 +75,10 @@ class CommittedEPaymentTill:
                 """INSERT INTO pos_mobilepay_transaction
                    (reference, kind, flow, state, awaiting_checkin, is_final, intent, config_id, company_id,
                     payment_method_id, registration_id, currency_id, amount, provider_payment_id, idempotency_key,
-                    line_uuid, error_count, settle_attempt, create_date, write_date)
+                    line_uuid, error_count, create_date, write_date)
                    VALUES (%(reference)s, %(kind)s, %(flow)s, %(state)s, %(awaiting_checkin)s, false, 'capture',
                            %(config)s, %(company)s, %(method)s, %(registration)s, %(currency)s, 10,
-                           %(reference)s, %(reference)s, %(reference)s, 0, 0,
+                           %(reference)s, %(reference)s, %(reference)s, 0,
                            now() at time zone 'utc', now() at time zone 'utc')
                    RETURNING id""",
                 {**row, "config": self.config_id, "company": self.company_id, "method": self.method_id,
