@@ -122,6 +122,14 @@ def merchant_qr_id(merchant_pos_id):
     return cleaned
 
 
+# The final states of a payment nobody approved (API.md 8.1).
+_ENDED_UNAPPROVED = {
+    State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
+    State.EXPIRED: PaymentState.EXPIRED,
+    State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
+}
+
+
 def payment_state(payment):
     """Our state from ePayment's ``state`` + ``aggregate`` (API.md 8.3 and 13.2)."""
     agg = payment.aggregate
@@ -136,11 +144,7 @@ def payment_state(payment):
         if agg.cancelled_amount.value > 0:
             return PaymentState.CANCELLED_BY_CASHIER
         return PaymentState.RESERVED
-    return {
-        State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
-        State.EXPIRED: PaymentState.EXPIRED,
-        State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
-    }[payment.state]
+    return _ENDED_UNAPPROVED[payment.state]
 
 
 def state_after_cancel(answer):
@@ -149,11 +153,7 @@ def state_after_cancel(answer):
         if answer.aggregate.captured_amount.value > 0:
             return PaymentState.CAPTURED
         return PaymentState.CANCELLED_BY_CASHIER
-    return {
-        State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
-        State.EXPIRED: PaymentState.EXPIRED,
-        State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
-    }.get(answer.state, PaymentState.CANCELLED_BY_CASHIER)
+    return _ENDED_UNAPPROVED.get(answer.state, PaymentState.CANCELLED_BY_CASHIER)
 
 
 def provider_status(payment):

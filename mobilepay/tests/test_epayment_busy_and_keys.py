@@ -15,6 +15,7 @@ import requests
 from mobilepay import errors
 from mobilepay.epayment.auth import clear_token_cache
 from mobilepay.epayment.errors import EPaymentBusy
+from mobilepay.provider import PaymentState
 from mobilepay.provider_epayment import derived_key, make_provider
 from mobilepay.transport import BUSY_STATUSES, RETRY_STATUSES, JitterRetry, make_session, retry_after_seconds
 
@@ -110,3 +111,15 @@ def test_a_long_retry_after_is_not_slept_inside_one_call():
     assert JitterRetry().get_retry_after(Raw()) == JitterRetry.retry_after_cap
     assert retry_after_seconds("60") == 60 and retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_a_cancel_answers_the_state_the_payment_is_in(provider, epayment_emulator):
+    """A customer who rejected just before the cashier's cancel stays 'cancelled by the customer'."""
+    reference = "odoo-cancel-after-reject-1"
+    _create(provider, reference)
+    epayment_emulator.reject(reference)
+    assert provider.cancel_payment(reference) is PaymentState.CANCELLED_BY_CUSTOMER
+    approved = "odoo-cancel-after-approve-1"
+    _create(provider, approved)
+    epayment_emulator.approve(approved)
+    assert provider.cancel_payment(approved) is PaymentState.CANCELLED_BY_CASHIER
