@@ -109,14 +109,19 @@ class PosMobilepayRegistration(models.Model):
     ]
 
     def init(self):
-        # A check-in is routed by (payment method, sticker id): one live registration per sticker.
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS pos_mobilepay_registration_method_pos_uniq
-                ON pos_mobilepay_registration (payment_method_id, pos_id)
-             WHERE pos_id IS NOT NULL AND state NOT IN ('to_delete', 'deleted')
-            """
-        )
+        # A check-in is routed by (payment method, sticker id): one live registration per sticker. A
+        # database that has two already keeps working (the administrator is told; the upgrade goes on).
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    CREATE UNIQUE INDEX IF NOT EXISTS pos_mobilepay_registration_method_pos_uniq
+                        ON pos_mobilepay_registration (payment_method_id, pos_id)
+                     WHERE pos_id IS NOT NULL AND state NOT IN ('to_delete', 'deleted')
+                    """
+                )
+        except psycopg2.Error as error:
+            _logger.warning("MobilePay: two registrations share a sticker; give each register its own (%s)", error)
 
     @api.depends("qr_payload")
     def _compute_qr_image(self):
