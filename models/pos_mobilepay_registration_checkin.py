@@ -56,16 +56,19 @@ class PosMobilepayRegistration(models.Model):
 
     def _mobilepay_checkin_cutoff(self, now):
         """The moment before which a scan at this register belongs to an earlier sale: when one of the
-        register's payments of this method (any flow) last stopped waiting for a scan -- it ended, or it is
-        still running (then: now). A customer's second scan, a scan delivered late or twice, a scan while
-        the previous customer still pays: none of them reaches a later payment (the customer scans again).
+        register's payments of this method (any flow) last ended; now while one of its sticker payments
+        that took a scan still runs; the start of a payment of another flow that still runs (the customer
+        who scanned before it paid by QR or phone after all; a parked order's QR does not stop the next
+        customer's check-in). A customer's second scan, a scan delivered late or twice, a scan while the
+        previous customer still pays: none of them reaches a later payment (the customer scans again).
         None when the register had no such payment lately."""
         self.ensure_one()
         self.env["pos.mobilepay.transaction"].flush_model(
             ["config_id", "payment_method_id", "kind", "awaiting_checkin", "is_final", "state_changed_at"]
         )
         self.env.cr.execute(
-            """SELECT max(CASE WHEN is_final THEN state_changed_at ELSE %(now)s END)
+            """SELECT max(CASE WHEN is_final THEN state_changed_at WHEN flow = 'sticker' THEN %(now)s
+                               ELSE create_date END)
                  FROM pos_mobilepay_transaction
                 WHERE config_id = %(config)s AND payment_method_id = %(method)s AND kind = 'payment'
                   AND awaiting_checkin IS NOT TRUE
@@ -115,11 +118,16 @@ class PosMobilepayRegistration(models.Model):
         register's previous payment ended (``_mobilepay_checkin_cutoff``), is not used. Either way the
         register hears "customer checked in"."""
         registration = self.sudo().search(
-            [("payment_method_id", "=", method.id), ("pos_id", "=", notice.pos_id), ("state", "=", "registered")],
-            limit=1,
+            [("payment_method_id", "=", method.id), ("pos_id", "=", notice.pos_id), ("state", "=", "registered")]
         )
         if not registration:
             return False
+        if len(registration) > 1:
+            # Two registers share the sticker (a database from before one sticker per register): a scan
+            # could reach either. Nobody gets it until the administrator gives each register its own.
+            _logger.warning("MobilePay: registers %s share the sticker %s: check-in not used",
+                            registration.config_id.ids, notice.pos_id)
+            return True
         now = utcnow()
         scanned_at = self._mobilepay_scanned_at(notice) or now
         if (now - scanned_at).total_seconds() > CHECKIN_TOKEN_LIFETIME_S:

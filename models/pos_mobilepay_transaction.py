@@ -164,6 +164,12 @@ class PosMobilepayTransaction(models.Model):
     till_name = fields.Char(
         readonly=True, copy=False, help="The register's name when the payment started, sent with every create call."
     )
+    refused_at = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="Refunds: when MobilePay first refused the current key. That nothing was made is concluded only "
+        "a while later (an earlier attempt with the key may still be on its way).",
+    )
     settle_attempt = fields.Integer(
         readonly=True,
         copy=False,

@@ -175,7 +175,9 @@ class PosMobilepayTransaction(models.Model):
             if not cancel(provider) or self.is_final:
                 return
         if not self.is_final and self._mobilepay_is_due():
-            poll(provider)
+            # A reservation whose capture (or release) failed keeps its back-off across this poll while it
+            # stays reserved: the next attempt waits longer each time (never every poll delay).
+            poll(provider, keep_backoff=bool(self.error_count) and self.state == RESERVED)
         if self.state == RESERVED and not acted and self._mobilepay_may_act():
             (capture if self.intent == "capture" else cancel)(provider)
 

@@ -260,7 +260,7 @@ class PosMobilepayTransaction(models.Model):
                 message = _("MobilePay refused the payment: %(reason)s", reason=error)
             else:
                 message = _("MobilePay did not start the payment: %(reason)s", reason=error)
-            return self._mobilepay_refused(provider, message)
+            return self._mobilepay_refused(provider, message, error)
         if started.qr_url and started.qr_url != self.qr_url:
             self.write({"qr_url": started.qr_url})
         return self._mobilepay_created(payment_id=started.payment_id)
@@ -394,7 +394,7 @@ class PosMobilepayTransaction(models.Model):
             else:
                 message = _("MobilePay did not start the refund: %(reason)s", reason=error)
             # A refund an earlier attempt made is in the payment's event log under our key.
-            return self._mobilepay_refused(provider, message)
+            return self._mobilepay_refused(provider, message, error)
         # Final at once where refunds are (ePayment: the answer is the refund; no event is awaited).
         return self._mobilepay_created(
             refund_id=refund_id, refund_state=CAPTURED if provider.refunds_are_final else None

@@ -20,17 +20,20 @@ _logger = logging.getLogger(__name__)
 # MobilePay keeps idempotency keys at least 24 h (API.md 11.2); past this age a stored key is
 # no longer trusted to replay, and a lost create is looked up by our order id instead.
 KEY_TRUST = timedelta(hours=23)
+# A refund's key is taken to have made nothing only this long after it was first refused: an earlier
+# attempt with it (lost to a timeout, or the client's own retry) has landed at MobilePay by then.
+REFUND_QUIET = timedelta(seconds=30)
 
 
 class PosMobilepayTransaction(models.Model):
     _inherit = "pos.mobilepay.transaction"
 
-    def _mobilepay_unanswered(self, error):
+    def _mobilepay_unanswered(self, error, wait_at_least=0):
         """The create call got no definite answer (lost, or "busy, try again later": an earlier attempt
         with the same key may have made it): keep the row, re-send later with the same key."""
         self.ensure_one()
         count = self.error_count + 1
-        wait = min(2**count, MAX_BACKOFF_S)
+        wait = max(min(2**count, MAX_BACKOFF_S), wait_at_least)
         if is_busy(error) and error.retry_after:
             wait = max(wait, min(error.retry_after, MAX_BACKOFF_S))
         if is_busy(error):
@@ -51,21 +54,42 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_trigger_poller(utcnow() + timedelta(seconds=wait))
         return self
 
-    def _mobilepay_refused(self, provider, message):
+    def _mobilepay_refused(self, provider, message, error):
         """MobilePay refused the create call. An earlier attempt with the same key (a lost answer, the
         client's own retries, a worker that died) may still have made it: the row fails only when a
-        read-back shows nothing was made. Raises the UserError of the failure; returns the row when it
-        was adopted or the read-back got no answer (then it stays unknown)."""
+        read-back shows nothing was made (for a refund, once that attempt has had time to land). Raises
+        the UserError of the failure; returns the row when it was adopted or is left to wait (unknown)."""
         self.ensure_one()
         try:
             if self._mobilepay_adopt_made(provider):
                 return self
-        except MobilePayError as error:
-            if outcome_unknown(error):
-                return self._mobilepay_unanswered(error)
+        except MobilePayError as lookup_error:
+            if outcome_unknown(lookup_error):
+                return self._mobilepay_unanswered(lookup_error)
             # The look-up itself was refused (e.g. the keys): the create's refusal stands.
-            _logger.info("MobilePay: looking up refused transaction %s was refused too: %s", self.id, error)
+            _logger.info("MobilePay: looking up refused transaction %s was refused too: %s", self.id, lookup_error)
+            raise self._mobilepay_fail(message) from None
+        if self._mobilepay_awaits_quiet(provider, error):
+            return self
         raise self._mobilepay_fail(message)
+
+    def _mobilepay_awaits_quiet(self, provider, error):
+        """Whether this refund must wait before "nothing was made" is concluded (it then stays 'not answered
+        yet'). A refund that is final when made has no guard against a second one but what is left to
+        refund: an earlier attempt with its key (a timeout, the client's own retry) may still be on its way
+        at MobilePay when a later one is refused. The conclusion waits REFUND_QUIET after the first refusal
+        of the key, and reads back again."""
+        self.ensure_one()
+        if self.kind != "refund" or not provider.refunds_are_final:
+            return False
+        now = utcnow()
+        if not self.refused_at:
+            self.write({"refused_at": now})
+        remaining = (self.refused_at + REFUND_QUIET - now).total_seconds()
+        if remaining <= 0:
+            return False
+        self._mobilepay_unanswered(error, wait_at_least=remaining)
+        return True
 
     def _mobilepay_busy_for_the_key(self, provider, error):
         """MobilePay answered "try again later" and keeps that answer for the create's key (a Problem of the
@@ -78,7 +102,9 @@ class PosMobilepayTransaction(models.Model):
                 return self
         except MobilePayError as lookup_error:
             return self._mobilepay_unanswered(lookup_error)  # cannot tell yet: the same key, later
-        self.write({"idempotency_key": new_idempotency_key()})
+        if self._mobilepay_awaits_quiet(provider, error):
+            return self
+        self.write({"idempotency_key": new_idempotency_key(), "refused_at": False})
         self._mobilepay_log(
             _("MobilePay keeps its 'try again later' for this key and made nothing: the next attempt uses a new key.")
         )

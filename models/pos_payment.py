@@ -80,6 +80,16 @@ class PosPayment(models.Model):
                     captured=transaction.captured_amount or transaction.amount,
                     amount=abs(payment.amount),
                 )
+            elif kind == "payment" and transaction.payment_method_id.mobilepay_api == "epayment" and (
+                order._mobilepay_minimum_age() > (transaction.minimum_user_age or 0)
+            ):
+                # The payment asked Vipps MobilePay for a younger customer than the order's products need
+                # (the POS pointed at another order, or added to this one after the payment started).
+                problem = _(
+                    "the order has products for customers of at least %(age)s, and the payment did not ask "
+                    "MobilePay to check the customer's age.",
+                    age=order._mobilepay_minimum_age(),
+                )
             if problem:
                 raise UserError(
                     _(

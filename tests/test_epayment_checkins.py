@@ -250,6 +250,27 @@ class TestEPaymentCheckinRules(EPaymentCommon):
         self.drive(nxt, "waiting_for_approval")
         self.assertEqual(self.vipps_payment(nxt)["customer"], customer_b, "pushed to the customer who scanned")
 
+    def test_4_a_running_payment_of_another_flow_does_not_stop_check_ins(self):
+        """A parked order's QR payment still waits for its customer; the next customer pays by sticker."""
+        self.start_payment(30.0, flow="qr_on_screen")
+        sticker_payment = self.transaction(self.start_payment(31.0)["reference"])
+        self.scan()
+        sticker_payment.invalidate_recordset()
+        self.assertFalse(sticker_payment.awaiting_checkin, "the scan made after it started is its own")
+
+    def test_4_a_sticker_two_registers_share_reaches_neither(self):
+        """A database from before one sticker per register: a scan is used by nobody (it could be either's)."""
+        self.env.cr.execute("DROP INDEX pos_mobilepay_registration_method_pos_uniq")
+        other_config = self._new_config("Second till", self.mobilepay)
+        self.env["pos.mobilepay.registration"].sudo().create(
+            {"config_id": other_config.id, "payment_method_id": self.mobilepay.id}
+        ).write({"state": "registered", "pos_id": self.sticker.pos_id})
+        waiting = self.transaction(self.start_payment(32.0)["reference"])
+        with mute_logger("odoo.addons.pos_mobilepay.models.pos_mobilepay_registration_checkin"):
+            self.scan()
+        waiting.invalidate_recordset()
+        self.assertTrue(waiting.awaiting_checkin)
+
     def test_4_one_sticker_per_payment_method(self):
         other_config = self._new_config("Second till", self.mobilepay)
         Registration = self.env["pos.mobilepay.registration"].sudo()

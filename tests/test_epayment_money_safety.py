@@ -18,6 +18,7 @@ The check-ins of finding 3 (and the rest of 4) are in test_epayment_checkins.
 import json
 from datetime import timedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -110,22 +111,47 @@ class TestEPaymentMoneySafety(EPaymentCommon):
         self.assertEqual(refund.state, "captured", "the REFUNDED event under our key says it was paid out")
         self.assertEqual(refund.captured_amount, 80.0)
 
+    def pass_the_quiet_period(self, refund):
+        """What a refused refund key made is concluded 30 s after its first refusal: the test does not wait."""
+        refund.write({"refused_at": refund.refused_at - timedelta(seconds=31), "next_poll_at": utcnow()})
+
     def test_1_a_try_later_kept_for_the_key_is_tried_again_with_a_new_key(self):
         """Vipps answers a refund 'another operation is in progress' (6160) and keeps that answer for the
-        key: the same key would replay it forever. Nothing was made (the event log says so): the next
-        attempt is a new request, and the refund is paid out once."""
+        key: the same key would replay it forever. Once nothing has come of the key for a while (the event
+        log says so), the next attempt is a new request, and the refund is paid out once."""
         paid = self.approved(50.0)
         self.drive(paid, "captured")
         self.vipps.faults.add(method="POST", path=REFUND, kind="problem", code="6160", times=1)
         answer = self.refund(paid, 20.0)
         refund = self.transaction(answer["reference"])
         self.assertEqual(answer["state"], "unknown", "never a failure")
-        self.assertIn("the next attempt uses a new key", " ".join(refund.event_ids.mapped("message")))
-        self.make_due(refund)
+        self.assertTrue(refund.refused_at)
+        self.pass_the_quiet_period(refund)
         self.drive(refund, "captured")
+        self.assertIn("the next attempt uses a new key", " ".join(refund.event_ids.mapped("message")))
         refunds = [e for e in self.vipps_payment(paid)["events"] if e["name"] == "REFUNDED"]
         self.assertEqual(len(refunds), 1, "paid out once")
         self.assertEqual(refunds[0]["idempotencyKey"], refund.idempotency_key, "under the new key")
+
+    def test_1_a_refund_refused_while_an_earlier_attempt_is_on_its_way_is_not_paid_twice(self):
+        """A refund's first attempt times out at our end but is still being carried out at Vipps; the
+        retry with the same key is refused. Nothing under the key yet: the refund waits, and when the
+        first attempt lands it is adopted — no second refund with a new key, no failed row."""
+        paid = self.approved(90.0)
+        self.drive(paid, "captured")
+        self.vipps.faults.add(method="POST", path=REFUND, kind="problem", code="6160", times=1)
+        refund = self.transaction(self.refund(paid, 90.0)["reference"])
+        self.assertEqual(refund.state, "unknown")
+        # The attempt that was on its way lands under the same key.
+        from ..mobilepay.epayment.emulator import payments as vipps_payments
+
+        with self.vipps.state.transaction() as now:
+            payment = self.vipps.state.find_payment(paid.provider_payment_id)
+            vipps_payments.refund(self.vipps.state, payment, 9000, "DKK", refund.idempotency_key, now)
+        self.pass_the_quiet_period(refund)
+        self.drive(refund, "captured")
+        refunds = [e for e in self.vipps_payment(paid)["events"] if e["name"] == "REFUNDED"]
+        self.assertEqual(len(refunds), 1, "paid out once, by the attempt that was on its way")
 
     def test_1_a_re_sent_create_repeats_the_stored_body(self):
         """The till is renamed between a lost create and its re-send: the re-send is the same request
@@ -189,6 +215,21 @@ class TestEPaymentMoneySafety(EPaymentCommon):
         captures = [e for e in self.vipps_payment(transaction)["events"] if e["name"] == "CAPTURED"]
         self.assertEqual(len(captures), 1)
 
+    def test_2_a_capture_refused_again_and_again_waits_longer_each_time(self):
+        """The poll between two refused captures does not reset the back-off while the payment stays
+        reserved: the attempts space out (never one every poll delay, into Vipps MobilePay's rate limit)."""
+        transaction = self.approved(60.0)
+        self.vipps.faults.add(method="POST", path=CAPTURE, kind="problem", code="6260", times=None)
+        for _attempt in range(3):
+            self.make_due(transaction)
+            transaction._mobilepay_advance()
+            transaction.invalidate_recordset()
+        self.assertEqual((transaction.state, transaction.error_count, transaction.settle_attempt), ("reserved", 3, 3))
+        self.assertGreater(transaction.next_poll_at, utcnow() + timedelta(seconds=6), "2, 4, then 8 s")
+        self.vipps.faults.clear()
+        self.make_due(transaction)
+        self.drive(transaction, "captured")
+
     def test_2_the_captured_amount_is_what_vipps_says_it_captured(self):
         transaction = self.approved(100.0)
         reference = transaction.provider_payment_id
@@ -229,6 +270,26 @@ class TestEPaymentMoneySafety(EPaymentCommon):
         self.session.invalidate_recordset()
         self.assertFalse(self.session.mobilepay_unbooked_ids)
         self.assertFalse(self.session._cannot_close_session())
+
+    def test_4_an_order_needing_an_age_check_the_payment_did_not_ask_for_is_not_booked(self):
+        """The POS saved one order and paid another (or added wine after the payment started): the money
+        cannot be booked on an order whose products need an age check the payment did not ask for."""
+        transaction = self.approved(75.5)
+        self.drive(transaction, "captured")
+        wine = self.new_product("Wine", age=18)
+        order = {
+            "uuid": transaction.order_uuid, "name": "Order wine", "session_id": self.session.id, "state": "paid",
+            "user_id": self.env.uid, "pricelist_id": self.config.pricelist_id.id, "sequence_number": 1,
+            "date_order": str(utcnow().replace(microsecond=0)), "amount_paid": 75.5, "amount_return": 0,
+            "amount_tax": 0, "amount_total": 75.5, "last_order_preparation_change": "{}",
+            "lines": [Command.create({"product_id": wine.id, "qty": 1, "price_unit": 75.5, "price_subtotal": 75.5,
+                                      "price_subtotal_incl": 75.5, "tax_ids": [], "pack_lot_ids": []})],
+            "payment_ids": [Command.create({"payment_method_id": self.mobilepay.id, "amount": 75.5,
+                                            "uuid": transaction.line_uuid, "name": "x"})],
+        }
+        with self.assertRaisesRegex(UserError, "at least 18"):
+            self.env["pos.order"].sync_from_ui([order])
+        self.assertFalse(transaction.pos_payment_id)
 
     def test_4_pos_managers_cannot_write_transactions_nor_where_the_money_goes(self):
         transaction = self.transaction(self.start_payment(5.0)["reference"])

@@ -10,6 +10,16 @@ import {
     mobilePayData,
 } from "@pos_mobilepay/app/mobilepay_state";
 
+const TERMINAL_IN_FLIGHT = ["waiting", "waitingCard", "waitingCapture", "waitingCancel", "reversing"];
+
+/** A payment line whose terminal is working on it (any terminal; a MobilePay line by its own state). */
+function lineInFlight(line) {
+    if (isMobilePayLine(line)) {
+        return isInFlight(line);
+    }
+    return TERMINAL_IN_FLIGHT.includes(line.get_payment_status());
+}
+
 patch(PaymentScreen.prototype, {
     setup() {
         super.setup(...arguments);
@@ -74,7 +84,19 @@ patch(PaymentScreen.prototype, {
     async addNewPaymentLine(paymentMethod) {
         const terminal = paymentMethod.payment_terminal;
         if (paymentMethod.use_payment_terminal === "mobilepay" && terminal?.prepareStart) {
-            await terminal.prepareStart(this.currentOrder);
+            if (this._mobilePayPreparing) {
+                return false; // a second tap while the order is being saved
+            }
+            // Not while a payment of this order is in flight: saving would leave its line behind
+            // (the line added below then starts without the saved order, and the server says so).
+            if (!this.pos.paymentTerminalInProgress && !this.currentOrder.payment_ids.some(lineInFlight)) {
+                this._mobilePayPreparing = true;
+                try {
+                    await terminal.prepareStart(this.currentOrder);
+                } finally {
+                    this._mobilePayPreparing = false;
+                }
+            }
         }
         return super.addNewPaymentLine(...arguments);
     },
