@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "POS MobilePay",
-    "version": "18.0.1.2.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Point of Sale",
     "summary": "Vipps MobilePay payments and refunds in the Point of Sale (ePayment; PoS API v10), with emulators",
     "author": "pos_mobilepay contributors",

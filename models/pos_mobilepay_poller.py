@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
+from odoo.modules import module as odoo_module
 from odoo import SUPERUSER_ID, api, models
 from odoo.tools import config as odoo_config
 
@@ -116,7 +117,7 @@ class PosMobilepayTransaction(models.Model):
         In tests (no commits allowed) it makes one round through the due transactions in the
         current cursor instead.
         """
-        if getattr(threading.current_thread(), "testing", False):
+        if bool(odoo_module.current_test):
             now = utcnow()
             providers = {}
             for transaction in self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc, id"):

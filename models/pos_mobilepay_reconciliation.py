@@ -7,10 +7,10 @@ and captured money of closed sessions that no order books is counted in the log.
 """
 
 import logging
-import threading
 import time
 from datetime import timedelta
 
+from odoo.modules import module as odoo_module
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
@@ -37,7 +37,7 @@ DEFAULT_ABANDON_MINUTES = 30
 
 
 def _testing():
-    return getattr(threading.current_thread(), "testing", False)
+    return bool(odoo_module.current_test)
 
 
 class PosMobilepayTransaction(models.Model):

@@ -97,16 +97,15 @@ class PosMobilepayRegistration(models.Model):
     phone_url = fields.Char(string="Customer Phone Page", compute="_compute_phone_url")
     transaction_ids = fields.One2many("pos.mobilepay.transaction", "registration_id", string="Transactions")
 
-    _sql_constraints = [
-        ("config_method_uniq", "unique(config_id, payment_method_id)", "A POS has one registration per method."),
-        ("merchant_pos_id_uniq", "unique(merchant_pos_id)", "The merchant PoS id must be unique."),
-        (
-            "fixed_beacon_method_uniq",
-            "unique(payment_method_id, fixed_beacon_id)",
-            "Two registers of one payment method cannot share a sticker (fixed beacon id): a scan would reach "
-            "either register.",
-        ),
-    ]
+    _config_method_uniq = models.Constraint(
+        "unique(config_id, payment_method_id)", "A POS has one registration per method."
+    )
+    _merchant_pos_id_uniq = models.Constraint("unique(merchant_pos_id)", "The merchant PoS id must be unique.")
+    _fixed_beacon_method_uniq = models.Constraint(
+        "unique(payment_method_id, fixed_beacon_id)",
+        "Two registers of one payment method cannot share a sticker (fixed beacon id): a scan would reach "
+        "either register.",
+    )
 
     def init(self):
         # A check-in is routed by (payment method, sticker id): one live registration per sticker. A

@@ -7,6 +7,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.sql_db import Cursor
 
 from .mobilepay_flows import FLOW_SELECTION
 from .mobilepay_states import (
@@ -188,10 +189,10 @@ class PosMobilepayTransaction(models.Model):
     )
     event_ids = fields.One2many("pos.mobilepay.transaction.event", "transaction_id", string="History")
 
-    _sql_constraints = [
-        ("reference_uniq", "unique(reference)", "The reference of a MobilePay transaction must be unique."),
-        ("amount_positive", "CHECK(amount > 0)", "A MobilePay amount must be positive."),
-    ]
+    _reference_uniq = models.Constraint(
+        "unique(reference)", "The reference of a MobilePay transaction must be unique."
+    )
+    _amount_positive = models.Constraint("CHECK(amount > 0)", "A MobilePay amount must be positive.")
 
     def init(self):
         # One open transaction per POS line: two concurrent starts for the same line cannot both go through.
@@ -252,7 +253,7 @@ class PosMobilepayTransaction(models.Model):
         """
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
-            if not self.env.registry.in_test_mode():
+            if isinstance(cr, Cursor):  # a test's cursor (TestCursor) keeps the test transaction's level
                 cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
             yield self.env(cr=cr, context=dict(self.env.context, mobilepay_own_cursor=True))
         self.env.invalidate_all()

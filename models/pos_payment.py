@@ -12,6 +12,7 @@ class PosPayment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._mobilepay_refuse_booked_lines(vals_list)
         payments = super().create(vals_list)
         # A draft order's lines are checked when the order is finalized (pos.order.write).
         payments.filtered(lambda p: p.pos_order_id.state in FINALIZED_ORDER_STATES)._mobilepay_verify()
@@ -36,6 +37,32 @@ class PosPayment(models.Model):
                         order=payment.pos_order_id.name,
                     )
                 )
+
+    def _mobilepay_refuse_booked_lines(self, vals_list):
+        """A MobilePay line whose uuid is already booked gets the cashier's words, not the uuid's SQL constraint."""
+        methods = self.env["pos.payment.method"].browse(
+            {vals["payment_method_id"] for vals in vals_list if vals.get("payment_method_id")}
+        ).filtered(lambda m: m.use_payment_terminal == "mobilepay")
+        wanted = [v for v in vals_list if v.get("uuid") and v.get("payment_method_id") in methods.ids]
+        if not wanted:
+            return
+        booked = self.sudo().search([("uuid", "in", [v["uuid"] for v in wanted])])
+        for vals in wanted:
+            existing = booked.filtered(lambda p, vals=vals: p.uuid == vals["uuid"])[:1]
+            if not existing:
+                continue
+            if (vals.get("amount") or 0) < 0:
+                problem = _("MobilePay has not captured a refund for this line.")
+            else:
+                problem = _("its MobilePay transaction is already booked on %(order)s.", order=existing.pos_order_id.name)
+            raise UserError(
+                _(
+                    "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",
+                    amount=vals.get("amount"),
+                    order=self.env["pos.order"].browse(vals.get("pos_order_id")).name or "",
+                    problem=problem,
+                )
+            )
 
     def _mobilepay_verify(self):
         """Every MobilePay payment line must be money the server saw MobilePay capture.

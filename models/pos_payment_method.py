@@ -113,9 +113,9 @@ class PosPaymentMethod(models.Model):
         return super()._get_payment_terminal_selection() + [("mobilepay", "MobilePay")]
 
     @api.model
-    def _load_pos_data_fields(self, config_id):
+    def _load_pos_data_fields(self, config):
         # Only harmless fields: never a credential.
-        return super()._load_pos_data_fields(config_id) + ["mobilepay_environment", "mobilepay_api", "vipps_flow"]
+        return [*super()._load_pos_data_fields(config), "mobilepay_environment", "mobilepay_api", "vipps_flow"]
 
     def _is_write_forbidden(self, fields):
         # Technical fields we refresh while a session is open.

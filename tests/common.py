@@ -35,7 +35,7 @@ class MobilePayCommon(AccountTestInvoicingHttpCommon):
         cls.emulator = Emulator(EmulatorSettings.for_tests()).start()
         cls.addClassCleanup(cls.emulator.stop)
         super().setUpClass()
-        cls.env.user.groups_id += cls.env.ref("point_of_sale.group_pos_manager")
+        cls.env.user.group_ids += cls.env.ref("point_of_sale.group_pos_manager")
         cls.env["ir.config_parameter"].sudo().set_param(mobilepay_demo.URL_PARAMETER, cls.emulator.base_url)
         cls._configure_demo()
         cls.company = cls.company_data["company"]

@@ -50,7 +50,7 @@ class TestEPaymentWebhooks(TestEPaymentWebhooksBase):
         first = method.vipps_webhook_id
         self.register_webhooks()
         self.assertNotEqual(method.vipps_webhook_id, first)
-        fields = self.env["pos.payment.method"]._load_pos_data_fields(self.config.id)
+        fields = self.env["pos.payment.method"]._load_pos_data_fields(self.config)
         for secret_field in ("vipps_webhook_secret", "vipps_client_secret", "vipps_subscription_key", "vipps_msn"):
             self.assertNotIn(secret_field, fields)
         with self.assertRaises(AccessError):

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The cashier's side in a real browser: POS tours against the MobilePay emulators.
 
-Each tour runs the Odoo 18 POS in headless Chromium; the Odoo server talks to a
+Each tour runs the Odoo 19 POS in headless Chromium; the Odoo server talks to a
 MobilePay emulator started here (the PoS API v10's, or the Vipps MobilePay ePayment
 one). The customer is played by this test: a tiny HTTP "customer driver" on
 127.0.0.1 (its address goes to the tour in the URL) that the tour calls at the
@@ -10,10 +10,9 @@ check in, approve or decline through its user-simulation API; ePayment, approve
 the payment once it exists there, scan the till's sticker (the emulator
 then delivers the signed check-in webhook to Odoo itself), show a payment code.
 
-Bus pushes: Odoo disables websockets and drops post-commit hooks in tests; here the
-websocket is allowed and the bus notifications of each committed request are handed
-to the connected websockets, so the POS gets MOBILEPAY_STATE pushes as in production
-(the polling fallback covers anything else).
+Bus pushes: during a tour Odoo allows the websocket and hands each bus notification
+to the connected websockets at once (HttpCase.browser_js), so the POS gets the
+MOBILEPAY_STATE pushes as in production (the polling fallback covers anything else).
 
 Screenshots: with POS_MOBILEPAY_SCREENSHOT_DIR set, the tours' "screenshot" steps
 save PNGs of the page there (used for the README).
@@ -29,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.sql_db import TestCursor
 from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 
@@ -204,25 +202,6 @@ def _screenshot_console_handler(original, directory):
     return handle_console
 
 
-def _live_bus_commit(original):
-    """Wraps TestCursor.commit: hand the request's bus notifications to the websockets."""
-    from odoo.addons.bus.models.bus import dispatch, hashable
-
-    def commit(cursor):
-        channels = list(cursor.postcommit.data.get("bus.bus.channels") or ())
-        result = original(cursor)
-        if channels:
-            websockets = set()
-            for channel in channels:
-                websockets.update(dispatch._channels_to_ws.get(hashable(channel), ()))
-            for websocket in websockets:
-                with suppress(Exception):
-                    websocket.trigger_notification_dispatching()
-        return result
-
-    return commit
-
-
 class MobilePayTourCase(TestPointOfSaleHttpCommon):
     """A DKK register with a MobilePay method (``mobilepay_values``), the customer ``driver`` and live pushes."""
 
@@ -255,11 +234,6 @@ class MobilePayTourCase(TestPointOfSaleHttpCommon):
         cls.driver = driver.start()
         cls.addClassCleanup(cls.driver.stop)
 
-        # Bus pushes reach the POS as in production (see the module docstring).
-        from odoo.addons.bus.websocket import WebsocketConnectionHandler
-
-        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
-        cls.startClassPatcher(patch.object(TestCursor, "commit", _live_bus_commit(TestCursor.commit)))
         directory = os.environ.get(SCREENSHOT_ENV)
         if directory:
             cls.startClassPatcher(
@@ -277,7 +251,7 @@ class MobilePayTourCase(TestPointOfSaleHttpCommon):
 
     def _start(self, tour):
         self.main_pos_config.open_ui()
-        url = f"/pos/ui?config_id={self.main_pos_config.id}&mobilepay_driver={self.driver.url}"
+        url = f"{self._get_url()}?mobilepay_driver={self.driver.url}"
         self.start_tour(url, tour, login="pos_user")
         self.assertFalse(self.driver.errors, "the customer driver failed")
 

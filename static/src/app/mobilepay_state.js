@@ -106,7 +106,7 @@ export function isInFlight(line) {
         return !data.is_final;
     }
     return ["waiting", "waitingCard", "waitingCapture", "waitingCancel"].includes(
-        line?.get_payment_status?.()
+        line?.getPaymentStatus?.()
     );
 }
 

@@ -1,6 +1,5 @@
 import { _t } from "@web/core/l10n/translation";
 import { browser } from "@web/core/browser/browser";
-import { floatIsZero } from "@web/core/utils/numbers";
 import { ConnectionLostError, RPCError } from "@web/core/network/rpc";
 import { MobilePayDialog } from "@pos_mobilepay/app/mobilepay_dialog/mobilepay_dialog";
 import {
@@ -73,7 +72,7 @@ function isUserError(error) {
 export class MobilePayTransactions {
     constructor(pos) {
         this.pos = pos;
-        // line uuid -> [{ attempt, resolve }] of the promises send_payment_request returned
+        // line uuid -> [{ attempt, resolve }] of the promises sendPaymentRequest returned
         this.waiters = {};
         // line uuid -> promise of a start request still on its way
         this.starting = {};
@@ -146,10 +145,12 @@ export class MobilePayTransactions {
      * records are created or deleted; our reference must survive a reload at once.
      */
     _persist() {
-        try {
-            this.pos.data.syncDataWithIndexedDB(this.pos.data.records);
-        } catch (error) {
+        const warn = (error) =>
             console.warn("MobilePay: could not save the payment state locally", error);
+        try {
+            this.pos.data.synchronizeLocalDataInIndexedDB().catch(warn);
+        } catch (error) {
+            warn(error);
         }
     }
 
@@ -183,7 +184,7 @@ export class MobilePayTransactions {
         if (!line) {
             return Promise.resolve(false);
         }
-        const amount = line.get_amount();
+        const amount = line.getAmount();
         const kind = amount < 0 ? "refund" : "payment";
         const previous = mobilePayData(line);
         if (previous && !previous.is_final && (previous.reference || previous.state === INPUT)) {
@@ -203,7 +204,7 @@ export class MobilePayTransactions {
             attempt,
         };
         const final = this._waitFinal(uuid, attempt);
-        if (floatIsZero(amount, this.pos.currency.decimal_places)) {
+        if (this.pos.currency.isZero(amount)) {
             this._fail(uuid, _t("The amount to pay with MobilePay must not be zero."));
         } else if (CUSTOMER_FLOWS.includes(flow)) {
             this.askCustomer(uuid, flow);
@@ -362,7 +363,7 @@ export class MobilePayTransactions {
         }
         const originalPayment = refundedOrder?.payment_ids?.find(
             (p) =>
-                isMobilePayLine(p) && p.get_amount() > 0 && (p.transaction_id || mobilePayData(p))
+                isMobilePayLine(p) && p.getAmount() > 0 && (p.transaction_id || mobilePayData(p))
         );
         const reference =
             mobilePayData(originalPayment)?.reference || originalPayment?.transaction_id;
@@ -424,8 +425,8 @@ export class MobilePayTransactions {
         if (data.is_final) {
             this._settle(line);
         } else {
-            if (line.get_payment_status() !== "waitingCancel") {
-                line.set_payment_status("waitingCard");
+            if (line.getPaymentStatus() !== "waitingCancel") {
+                line.setPaymentStatus("waitingCard");
             }
             this._schedulePoll(data.reference, this._nextPollDelay(data));
             if (changed) {
@@ -585,12 +586,12 @@ export class MobilePayTransactions {
         data.cancelling = false;
         if (data.paid) {
             line.transaction_id = data.transaction_id || data.reference;
-            line.set_payment_status("done");
+            line.setPaymentStatus("done");
             line.can_be_reversed = false;
             delete this.typed[uuid];
             browser.setTimeout(() => this.closeDialog(uuid), PAID_DIALOG_CLOSE_MS);
         } else {
-            line.set_payment_status("retry");
+            line.setPaymentStatus("retry");
         }
         this._persist();
         const waiters = (this.waiters[uuid] || []).filter((w) => w.attempt === data.attempt);
@@ -602,8 +603,8 @@ export class MobilePayTransactions {
             waiter.resolve(data.paid);
         }
         if (!waiters.length) {
-            // The promise of send_payment_request is gone (page reloaded).
-            line.handle_payment_response(data.paid);
+            // The promise of sendPaymentRequest is gone (page reloaded).
+            line.handlePaymentResponse(data.paid);
         }
     }
 
@@ -724,7 +725,7 @@ export class MobilePayTransactions {
             data.cancelling = false;
             if (!data.reference) {
                 this._waitFinal(uuid, data.attempt).then((paid) => {
-                    this.lineByUuid(uuid)?.handle_payment_response(paid);
+                    this.lineByUuid(uuid)?.handlePaymentResponse(paid);
                 });
                 if (data.state === INPUT) {
                     this.askCustomer(uuid, data.flow, data.input_error);
@@ -733,8 +734,8 @@ export class MobilePayTransactions {
                 }
                 continue;
             }
-            if (!["waitingCard", "waitingCancel"].includes(line.get_payment_status())) {
-                line.set_payment_status("waitingCard");
+            if (!["waitingCard", "waitingCancel"].includes(line.getPaymentStatus())) {
+                line.setPaymentStatus("waitingCard");
             }
             this._fetchStatus(data.reference);
         }
@@ -749,7 +750,7 @@ export class MobilePayTransactions {
         const line = this.lineByUuid(uuid);
         const data = mobilePayData(line);
         if (!data?.reference) {
-            line?.set_payment_status("retry");
+            line?.setPaymentStatus("retry");
             return false;
         }
         if (!data.is_final) {
@@ -785,7 +786,7 @@ export class MobilePayTransactions {
     }
 
     _openDialogIfCurrent(line) {
-        const current = this.pos.get_order();
+        const current = this.pos.getOrder();
         if (current && line.pos_order_id?.uuid === current.uuid) {
             this.openDialog(line.uuid);
         }

@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
-import { PaymentInterface } from "@point_of_sale/app/payment/payment_interface";
-import { register_payment_method } from "@point_of_sale/app/store/pos_store";
+import { PaymentInterface } from "@point_of_sale/app/utils/payment/payment_interface";
+import { register_payment_method } from "@point_of_sale/app/services/pos_store";
 import { MOBILEPAY, QR_ON_SCREEN } from "@pos_mobilepay/app/mobilepay_state";
 
 /**
@@ -21,13 +21,13 @@ export class MobilePayPaymentInterface extends PaymentInterface {
         return this.pos.mobilePayTransactions;
     }
 
-    send_payment_request(uuid) {
-        super.send_payment_request(uuid);
+    sendPaymentRequest(uuid) {
+        super.sendPaymentRequest(uuid);
         return this.transactions.start(uuid);
     }
 
-    send_payment_cancel(order, uuid) {
-        super.send_payment_cancel(order, uuid);
+    sendPaymentCancel(order, uuid) {
+        super.sendPaymentCancel(order, uuid);
         return this.transactions.cancelLine(uuid);
     }
 

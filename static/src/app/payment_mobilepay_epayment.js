@@ -32,7 +32,7 @@ export class PaymentMobilePayEPayment extends MobilePayPaymentInterface {
      * Odoo's online payments do. A failed save is not an error here: the start says what it lacks.
      */
     async prepareStart(order) {
-        if (!order || order.lines.length === 0 || order.get_total_with_tax() <= 0) {
+        if (!order || order.lines.length === 0 || order.totalDue <= 0) {
             return; // a refund or an empty order: nothing the customer's app shows
         }
         this.pos.addPendingOrder([order.id]);

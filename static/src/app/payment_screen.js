@@ -1,8 +1,9 @@
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
-import { onMounted } from "@odoo/owl";
+import { onMounted, onWillUnmount } from "@odoo/owl";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
+import OrderPaymentValidation from "@point_of_sale/app/utils/order_payment_validation";
 import {
     isInFlight,
     isMobilePayLine,
@@ -17,8 +18,25 @@ function lineInFlight(line) {
     if (isMobilePayLine(line)) {
         return isInFlight(line);
     }
-    return TERMINAL_IN_FLIGHT.includes(line.get_payment_status());
+    return TERMINAL_IN_FLIGHT.includes(line.getPaymentStatus());
 }
+
+patch(OrderPaymentValidation.prototype, {
+    /** Validation waits until every MobilePay line is final. */
+    async isOrderValid(isForceValidate) {
+        const running = this.pos.mobilePayLinesInFlight(this.order);
+        if (running.length) {
+            this.pos.dialog.add(AlertDialog, {
+                title: _t("MobilePay payment in progress"),
+                body: _t(
+                    "Wait until the MobilePay payment is paid or cancelled before validating the order."
+                ),
+            });
+            return false;
+        }
+        return super.isOrderValid(...arguments);
+    },
+});
 
 patch(PaymentScreen.prototype, {
     setup() {
@@ -33,21 +51,15 @@ patch(PaymentScreen.prototype, {
                 this.pos.mobilePayTransactions.openDialog(line.uuid);
             }
         });
-    },
-
-    /** Validation waits until every MobilePay line is final. */
-    async _isOrderValid(isForceValidate) {
-        const running = this.pos.mobilePayLinesInFlight(this.currentOrder);
-        if (running.length) {
-            this.dialog.add(AlertDialog, {
-                title: _t("MobilePay payment in progress"),
-                body: _t(
-                    "Wait until the MobilePay payment is paid or cancelled before validating the order."
-                ),
-            });
-            return false;
-        }
-        return super._isOrderValid(...arguments);
+        onWillUnmount(() => {
+            // The screen is left: payments go on (the server follows them), only
+            // their dialogs close. Coming back to the screen opens them again.
+            for (const line of this.currentOrder?.payment_ids || []) {
+                if (isMobilePayLine(line)) {
+                    this.pos.mobilePayTransactions.closeDialog(line.uuid);
+                }
+            }
+        });
     },
 
     /** Removing a running MobilePay line cancels it at MobilePay first. */
@@ -56,11 +68,11 @@ patch(PaymentScreen.prototype, {
         if (!isMobilePayLine(line) || !isInFlight(line)) {
             return super.deletePaymentLine(...arguments);
         }
-        if (line.get_payment_status() === "waitingCancel" || mobilePayData(line)?.cancelling) {
+        if (line.getPaymentStatus() === "waitingCancel" || mobilePayData(line)?.cancelling) {
             return;
         }
         const transactions = this.pos.mobilePayTransactions;
-        line.set_payment_status("waitingCancel");
+        line.setPaymentStatus("waitingCancel");
         const cancelled = await transactions.cancelLine(uuid);
         const fresh = this.paymentLines.find((l) => l.uuid === uuid);
         if (!fresh) {
@@ -68,10 +80,10 @@ patch(PaymentScreen.prototype, {
         }
         if (cancelled) {
             transactions.closeDialog(uuid);
-            this.currentOrder.remove_paymentline(fresh);
+            this.currentOrder.removePaymentline(fresh);
             this.numberBuffer.reset();
-        } else if (fresh.get_payment_status() === "waitingCancel") {
-            fresh.set_payment_status("waitingCard");
+        } else if (fresh.getPaymentStatus() === "waitingCancel") {
+            fresh.setPaymentStatus("waitingCard");
         }
     },
 
@@ -117,7 +129,7 @@ patch(PaymentScreen.prototype, {
         const paid = await this.pos.mobilePayTransactions.checkBeforeForceDone(line.uuid);
         const fresh = this.paymentLines.find((l) => l.uuid === line.uuid);
         if (fresh && paid) {
-            fresh.set_payment_status("done");
+            fresh.setPaymentStatus("done");
         }
     },
 

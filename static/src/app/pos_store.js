@@ -2,7 +2,7 @@ import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { markRaw } from "@odoo/owl";
-import { PosStore } from "@point_of_sale/app/store/pos_store";
+import { PosStore } from "@point_of_sale/app/services/pos_store";
 import { isInFlight, isMobilePayLine, isRunning } from "@pos_mobilepay/app/mobilepay_state";
 import { MobilePayTransactions } from "@pos_mobilepay/app/mobilepay_transactions";
 
@@ -12,10 +12,10 @@ patch(PosStore.prototype, {
         this.mobilePayTransactions = markRaw(new MobilePayTransactions(this));
         await super.setup(...arguments);
         // The bus carries ids and states only; the details come from the server.
-        this.onNotified("MOBILEPAY_STATE", (payload) => {
+        this.data.connectWebSocket("MOBILEPAY_STATE", (payload) => {
             this.mobilePayTransactions.onPush(payload);
         });
-        this.onNotified("MOBILEPAY_CHECKIN", (payload) => {
+        this.data.connectWebSocket("MOBILEPAY_CHECKIN", (payload) => {
             this.mobilePayTransactions.onCheckin(payload);
         });
     },
@@ -32,14 +32,15 @@ patch(PosStore.prototype, {
         // Reload mid-payment: every MobilePay line that is not final asks the
         // server where it stands and is followed again.
         this.mobilePayTransactions.resume();
-        const order = this.get_order();
+        // The POS then opens the screen the router is on: the payment screen of that order.
+        const order = this.getOrder();
+        const screen = this.router.state.current;
         if (
             order &&
-            this.cashier &&
-            this.mainScreen.component?.name !== "LoginScreen" &&
+            !["LoginScreen", "PaymentScreen"].includes(screen) &&
             order.payment_ids.some((line) => isMobilePayLine(line) && isRunning(line))
         ) {
-            this.showScreen("PaymentScreen", { orderUuid: order.uuid });
+            this.navigate("PaymentScreen", { orderUuid: order.uuid });
         }
     },
 

@@ -1,9 +1,9 @@
 import { registry } from "@web/core/registry";
-import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
-import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
-import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
-import { negate } from "@point_of_sale/../tests/tours/utils/common";
+import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/pos/tours/utils/ticket_screen_util";
+import { negate } from "@point_of_sale/../tests/generic_helpers/utils";
 import * as MobilePay from "@pos_mobilepay/../tests/tours/utils/mobilepay_util";
 
 /**
@@ -189,18 +189,18 @@ registry.category("web_tour.tours").add("MobilePayEPaymentRefundTour", {
             validateAndCheckReceipt(),
             ReceiptScreen.clickNextOrder(),
             ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
+            TicketScreen.selectOrderByPrice("1.98"),
             ProductScreen.clickNumpad("1"),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
+            TicketScreen.toRefundTextContains("To Refund: 1"),
             TicketScreen.confirmRefund(),
-            ProductScreen.isShown(),
-            ProductScreen.clickPayButton(),
+            PaymentScreen.isShown(),
             // An ePayment refund is final at once: no QR, the customer does nothing.
             PaymentScreen.clickPaymentMethod(METHOD),
+            MobilePay.clickSendRefund(),
             MobilePay.dialogIsShown(),
             MobilePay.dialogState("captured"),
             MobilePay.dialogStatusContains("Refunded"),
-            MobilePay.lineIsDone(),
+            MobilePay.lineIsDone(true),
             validateAndCheckReceipt("Refunded with MobilePay"),
         ].flat(),
 });

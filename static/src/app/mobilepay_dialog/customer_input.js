@@ -1,7 +1,7 @@
 import { Component, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { useAutofocus } from "@web/core/utils/hooks";
-import { useBarcodeReader } from "@point_of_sale/app/barcode/barcode_reader_hook";
+import { useBarcodeReader } from "@point_of_sale/app/hooks/barcode_reader_hook";
 import { PERSONAL_QR, PHONE_NUMBER, QR_ON_SCREEN } from "@pos_mobilepay/app/mobilepay_state";
 
 /** Whatever the nomenclature makes of a scanned code, it is the customer's code. */

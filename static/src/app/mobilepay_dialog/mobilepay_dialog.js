@@ -1,7 +1,7 @@
 import { Component } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
+import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { MobilePayCustomerInput } from "@pos_mobilepay/app/mobilepay_dialog/customer_input";
 import {
     AWAITING_CHECKIN,
@@ -63,7 +63,7 @@ export class MobilePayDialog extends Component {
     }
 
     get amountText() {
-        const amount = this.data.amount ?? Math.abs(this.line?.get_amount() || 0);
+        const amount = this.data.amount ?? Math.abs(this.line?.getAmount() || 0);
         return this.env.utils.formatCurrency(amount);
     }
 

@@ -2,6 +2,7 @@ import { patch } from "@web/core/utils/patch";
 import { _t } from "@web/core/l10n/translation";
 import { formatCurrency } from "@web/core/currency";
 import { PosOrder } from "@point_of_sale/app/models/pos_order";
+import { CustomerDisplayPosAdapter } from "@point_of_sale/app/customer_display/customer_display_adapter";
 import {
     AWAITING_CHECKIN,
     QR_ON_SCREEN,
@@ -39,12 +40,13 @@ patch(PosOrder.prototype, {
                 continue;
             }
             const amount = formatCurrency(
-                data.amount ?? Math.abs(line.get_amount()),
+                data.amount ?? Math.abs(line.getAmount()),
                 this.currency.id
             );
             const flow = data.flow || QR_ON_SCREEN;
             if (flow === QR_ON_SCREEN && qrImage(data) && QR_STATES.includes(data.state)) {
                 return {
+                    name: line.payment_method_id.name,
                     qrImage: qrImage(data),
                     state: data.state,
                     label: stateLabel(data),
@@ -53,16 +55,37 @@ patch(PosOrder.prototype, {
             }
             const message = flow === QR_ON_SCREEN ? "" : customerMessage(data);
             if (message) {
-                return { qrImage: false, state: displayState(data), label: message, amount };
+                return {
+                    name: line.payment_method_id.name,
+                    qrImage: false,
+                    state: displayState(data),
+                    label: message,
+                    amount,
+                };
             }
         }
         return false;
     },
+});
 
-    getCustomerDisplayData() {
-        return {
-            ...super.getCustomerDisplayData(...arguments),
-            mobilepay: this.getMobilePayDisplayData(),
-        };
+patch(CustomerDisplayPosAdapter.prototype, {
+    /**
+     * The payment's QR goes to the customer display as any QR payment's does (its
+     * QR dialog); what the customer does in the app is our own overlay there.
+     */
+    formatOrderData(order) {
+        super.formatOrderData(...arguments);
+        const mobilepay = order.getMobilePayDisplayData();
+        if (mobilepay?.qrImage) {
+            this.data.qrPaymentData = {
+                name: mobilepay.name,
+                amount: mobilepay.amount,
+                qrCode: mobilepay.qrImage,
+            };
+        } else {
+            // Sent as null (not left out): the display then closes a QR it still shows.
+            this.data.qrPaymentData ||= null;
+        }
+        this.data.mobilepay = mobilepay && !mobilepay.qrImage ? mobilepay : false;
     },
 });

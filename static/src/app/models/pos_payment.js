@@ -11,14 +11,14 @@ patch(PosPayment.prototype, {
         }
     },
 
-    export_for_printing() {
-        const result = super.export_for_printing(...arguments);
-        if (isMobilePayLine(this) && this.is_done()) {
-            result.mobilepay = {
-                transaction_id: this.transaction_id || mobilePayData(this)?.transaction_id || "",
-                refund: this.get_amount() < 0,
-            };
+    /** What the receipt says about a MobilePay payment or refund, or null. */
+    get mobilePayReceipt() {
+        if (!isMobilePayLine(this) || !this.isDone()) {
+            return null;
         }
-        return result;
+        return {
+            transaction_id: this.transaction_id || mobilePayData(this)?.transaction_id || "",
+            refund: this.getAmount() < 0,
+        };
     },
 });

@@ -1,9 +1,9 @@
-import { simulateBarCode } from "@barcodes/../tests/helpers";
-import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
-import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
-import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
-import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
-import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import { simulateBarCode } from "@barcodes/../tests/legacy/helpers";
+import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
 
 /**
  * Tour steps for the MobilePay payment dialog, and the customer's side.
@@ -49,7 +49,7 @@ function driverUrl() {
 
 /** The MobilePay data of the newest MobilePay line of the current order. */
 function currentMobilePayData() {
-    const order = window.posmodel.get_order();
+    const order = window.posmodel.getOrder();
     const lines = order.payment_ids.filter(
         (l) => l.payment_method_id.use_payment_terminal === "mobilepay" && l.uiState?.mobilepay
     );
@@ -285,11 +285,11 @@ export function lineReasonContains(text) {
     };
 }
 
-export function lineIsDone() {
+export function lineIsDone(refund = false) {
+    const status = refund ? "Refund Successful" : "Payment Successful";
     return {
-        content: "the MobilePay line is paid",
-        trigger:
-            ".paymentlines .electronic_payment .electronic_status:contains('Payment Successful')",
+        content: `the MobilePay line is ${refund ? "refunded" : "paid"}`,
+        trigger: `.paymentlines .electronic_payment .electronic_status:contains('${status}')`,
     };
 }
 
@@ -319,7 +319,7 @@ export function clickShowQr() {
 export function clickValidateAnyway() {
     return {
         content: "press Validate while the payment runs",
-        trigger: ".payment-screen .button.next.validation",
+        trigger: ".payment-screen button.validation-button.next",
         run: "click",
     };
 }
@@ -339,13 +339,21 @@ export function validationBlockedDialog() {
     ];
 }
 
+/** What the POS sends to the customer display: our QR goes in its QR payment data. */
 export function customerDisplayShowsQr(expected = true) {
     return {
         content: `the customer display data ${expected ? "has" : "has no"} MobilePay QR`,
         trigger: "body",
         run: () => {
-            const data = window.posmodel.get_order().getCustomerDisplayData();
-            const has = Boolean(data.mobilepay && data.mobilepay.qrImage);
+            // Looked up here: the tour bundle also loads where the POS modules do not.
+            const { CustomerDisplayPosAdapter } = odoo.loader.modules.get(
+                "@point_of_sale/app/customer_display/customer_display_adapter"
+            );
+            const adapter = new CustomerDisplayPosAdapter();
+            adapter.channel.close();
+            adapter.formatOrderData(window.posmodel.getOrder());
+            const qr = adapter.data.qrPaymentData;
+            const has = Boolean(qr?.qrCode && qr.name === "MobilePay");
             if (has !== expected) {
                 throw new Error(`customer display MobilePay QR: expected ${expected}, got ${has}`);
             }
@@ -365,9 +373,13 @@ export function openCustomerDisplay() {
         trigger: "body",
         run: () => {
             const config = window.posmodel.config;
+            // The display of this device, as the navbar's "Customer Display" opens it.
+            if (!localStorage.getItem("device_uuid")) {
+                localStorage.setItem("device_uuid", crypto.randomUUID?.() || `mobilepay-${Date.now()}`);
+            }
             const frame = document.createElement("iframe");
             frame.id = DISPLAY_FRAME;
-            frame.src = `/pos_customer_display/${config.id}/${config.access_token}`;
+            frame.src = `/pos_customer_display/${config.id}/${localStorage.getItem("device_uuid")}`;
             Object.assign(frame.style, {
                 position: "fixed",
                 inset: "0",
@@ -412,7 +424,7 @@ export function customerDisplayQr(shown = true) {
         run: async () => {
             for (let i = 0; i < 100; i++) {
                 const doc = displayDocument();
-                const qr = doc?.querySelector(".o_mobilepay_customer_qr img[src]");
+                const qr = doc?.querySelector(".modal img.pos-customer_payment_qr_code[src]");
                 if (Boolean(qr) === shown && doc?.querySelector(".o_customer_display")) {
                     return;
                 }
@@ -485,5 +497,11 @@ export function reload() {
         content: "reload the POS in the middle of the payment",
         trigger: "body",
         run: () => window.location.reload(),
+        expectUnloadPage: true,
     };
+}
+
+/** The refund order's MobilePay line: the cashier sends the refund (refunds never start by themselves). */
+export function clickSendRefund() {
+    return PaymentScreen.clickRefundButton();
 }
