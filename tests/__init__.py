@@ -13,4 +13,5 @@ from . import (
     test_refunds,
     test_security,
     test_settings,
+    test_upgrade,
 )
