@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load benchmark: many registers taking MobilePay payments on one Odoo at once, as a chain store would.
 
-A real Odoo 18 server (``--workers=2 --max-cron-threads=1`` by default) and the MobilePay
+A real Odoo 19.0 server (``--workers=2 --max-cron-threads=1`` by default) and the MobilePay
 emulator, with a MobilePay round trip drawn from a range for every call (80-150 ms by
 default) and pollDelayInMs 1000. Each register is driven over JSON-RPC as the POS drives it
 and listens on the bus (websocket) as the POS does; its customers approve 1-3 s after the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How long the cashier waits: from the customer's "accept" to the POS line showing paid.
 
-Runs a real Odoo 18 server (threaded, one cron thread: the MobilePay poller), the
+Runs a real Odoo 19.0 server (threaded, one cron thread: the MobilePay poller), the
 MobilePay emulator, and the POS in headless Chromium (driven over the DevTools
 protocol). For each of N payments it adds a product, picks MobilePay, lets the
 emulated customer check in, notes the time, has the customer accept, and waits
@@ -132,7 +132,7 @@ def click(selector, text=None):
 
 
 LINE_JS = """(() => {
-    const order = window.posmodel && window.posmodel.get_order();
+    const order = window.posmodel && window.posmodel.getOrder();
     const line = order && order.payment_ids.filter(
         (l) => l.payment_method_id.use_payment_terminal === "mobilepay").at(-1);
     // Plain data: the POS records are reactive proxies.
@@ -247,19 +247,19 @@ def main():
         page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
         page.call("Network.enable")
         page.call("Network.setCookie", name="session_id", value=session_id, domain="127.0.0.1", path="/")
-        page.call("Page.navigate", url=f"{base}/pos/ui?config_id={config_id}")
+        page.call("Page.navigate", url=f"{base}/pos/ui/{config_id}")
         # The POS may open on its login screen and ask to open the register.
         deadline = time.monotonic() + 120
         while not page.js("!!document.querySelector('.product-screen article.product')"):
             if time.monotonic() > deadline:
                 raise TimeoutError("the POS did not open")
-            page.js(click(".screen-login .open-register-btn"))
+            page.js(click(".screen-login .btn.open-register-btn"))
             page.js(click(".modal .modal-footer .btn-primary", "Open Register"))
             time.sleep(0.3)
 
         latencies, server_part, pos_part = [], [], []
         for i in range(args.n):
-            page.wait(click("article.product .product-name", "MobilePay Benchmark Item"), what="product")
+            page.wait(click("article.product .product-content .product-name", "MobilePay Benchmark Item"), what="product")
             page.wait(click(".product-screen .pay-order-button"), what="pay button")
             page.wait("!!document.querySelector('.payment-screen')", what="payment screen")
             page.wait(click(".paymentmethods .button.paymentmethod", "MobilePay"), what="MobilePay method")
@@ -303,8 +303,8 @@ def main():
             )
             page.wait(click(".o_mobilepay_dialog .o_mobilepay_close") + " || true", timeout=2)
             page.wait("!document.querySelector('.o_mobilepay_dialog')", what="the dialog to close")
-            page.wait(click(".payment-screen .button.next.highlight"), what="validate")
-            page.wait(click(".receipt-screen .button.next.highlight[name='done']"), what="new order")
+            page.wait(click(".payment-screen button.validation-button.next"), what="validate")
+            page.wait(click(".receipt-screen :is(.validation-button, .button.next).highlight[name='done']"), what="new order")
             page.wait("!!document.querySelector('.product-screen')", what="next order")
 
         print()

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Randomized fault run: many MobilePay payments and refunds through a real Odoo 18 while
+"""Randomized fault run: many MobilePay payments and refunds through a real Odoo 19.0 while
 MobilePay misbehaves and the Odoo server crashes, then a count of what went wrong with money.
 
-A real Odoo 18 server (``--workers=2 --max-cron-threads=1`` by default) takes payments and
+A real Odoo 19.0 server (``--workers=2 --max-cron-threads=1`` by default) takes payments and
 refunds on several registers at once, driven over JSON-RPC exactly as the POS drives it
 (start, status, cancel, then ``sync_from_ui`` of the paid order; a start whose answer is
 lost is repeated for the same line, as the POS does). The emulated customers approve,

@@ -1,10 +1,11 @@
-"""What the benchmarks and the fault run share: a scratch Odoo 18 database with the addon, an
+"""What the benchmarks and the fault run share: a scratch Odoo 19.0 database with the addon, an
 Odoo server they can start, kill and restart, and JSON-RPC calls as the POS makes them.
 
 Run with Odoo's own Python (it has Odoo importable and websocket-client). Nothing here
 installs Odoo: it uses the one the caller names (``--odoo-bin``, default ``odoo`` on PATH).
 """
 
+import ast
 import json
 import os
 import shlex
@@ -95,9 +96,34 @@ def addons_path(work, extra=None):
         return f"{extra},{addons}"
     import odoo  # noqa: PLC0415 - only with Odoo's Python
 
-    package = os.path.dirname(os.path.abspath(odoo.__file__))
-    guess = [os.path.join(package, "addons"), os.path.join(os.path.dirname(package), "addons")]
-    return ",".join([p for p in guess if os.path.isdir(p)] + [addons])
+    # Odoo 19's odoo is a namespace package (no __file__): its folders are odoo.__path__.
+    guess = []
+    for package in map(os.path.abspath, odoo.__path__):
+        for path in (os.path.join(package, "addons"), os.path.join(os.path.dirname(package), "addons")):
+            if os.path.isdir(path) and path not in guess:
+                guess.append(path)
+    return ",".join(guess + [addons])
+
+
+def addon_series():
+    """The Odoo series the addon is for: the manifest's version's first two numbers ("19.0")."""
+    with open(os.path.join(ADDON_ROOT, "__manifest__.py"), encoding="utf-8") as manifest:
+        version = ast.literal_eval(manifest.read())["version"]
+    return ".".join(version.split(".")[:2])
+
+
+def check_odoo(odoo_bin):
+    """Stop with the reason unless ``odoo_bin`` is a working Odoo of the addon's series."""
+    series = addon_series()
+    try:
+        said = subprocess.run([odoo_bin, "--version"], capture_output=True, text=True, timeout=120, check=False)
+    except OSError as error:
+        raise SystemExit(f"{odoo_bin} is not a working Odoo {series}: {error.strerror or error}") from None
+    last = (said.stdout + said.stderr).strip().splitlines()[-1:] or ["nothing"]
+    if said.returncode != 0:
+        raise SystemExit(f"{odoo_bin} is not a working Odoo {series}: --version failed ({last[0]})")
+    if f"Odoo Server {series}" not in said.stdout:
+        raise SystemExit(f"{odoo_bin} is not Odoo {series} (it says: {last[0]}); this addon is for Odoo {series}.")
 
 
 def pg_args(db_args):
@@ -119,6 +145,7 @@ class OdooSetup:
     """A scratch database and the command line to run Odoo on it."""
 
     def __init__(self, odoo_bin, db, db_args, addons):
+        check_odoo(odoo_bin)
         self.odoo_bin = odoo_bin
         self.db = db
         self.db_args = list(db_args)

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# The Odoo part of tools/test.sh: installs pos_mobilepay on a fresh database of the
-# given Odoo 18 and runs its tests and tours (tags /pos_mobilepay) in headless Chromium.
+# The Odoo part of tools/test.sh: installs pos_mobilepay on a fresh database of the given
+# Odoo (of the manifest's series, 19.0) and runs its tests and tours (tags /pos_mobilepay) in
+# headless Chromium. The database has no demo data unless ODOO_WITH_DEMO=1.
 # Usage: tools/odoo_suite.sh /path/to/odoo
 set -euo pipefail
 
 odoo_bin=$1
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tools/odoo_env.sh
+source "$repo/tools/odoo_env.sh"
+if ! reason=$(check_odoo "$odoo_bin"); then
+  echo "FAILED: $reason"
+  exit 2
+fi
 
 # The Python that runs Odoo: the interpreter named on the odoo script's first line.
-odoo_python=${ODOO_PYTHON:-}
-if [ -z "$odoo_python" ]; then
-  shebang=$(head -n 1 "$odoo_bin" | sed -n 's/^#! *//p')
-  odoo_python=${shebang%% *}
-  case "$odoo_python" in
-    */env) odoo_python=$(command -v "${shebang#* }") ;;
-  esac
-fi
+odoo_python=${ODOO_PYTHON:-$(odoo_python_of "$odoo_bin")}
 echo "Odoo's Python: $odoo_python"
 
 # What the addon and the tours need in Odoo's environment, from PyPI and Debian.
@@ -38,23 +38,23 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/addons"
 ln -s "$repo" "$work/addons/pos_mobilepay"
-odoo_addons=$("$odoo_python" - <<'PY'
-import os, odoo
-root = os.path.dirname(os.path.abspath(odoo.__file__))
-paths = [os.path.join(root, "addons"), os.path.join(os.path.dirname(root), "addons")]
-print(",".join(p for p in paths if os.path.isdir(p)))
-PY
-)
+odoo_addons=$(odoo_addons_of "$odoo_python")
 addons_path="$work/addons,$odoo_addons${ODOO_ADDONS_PATH:+,$ODOO_ADDONS_PATH}"
 port=$("$odoo_python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 db="mpos_test_$(date +%s)_$$"
 # shellcheck disable=SC2086
 db_args=(${ODOO_DB_ARGS:-})
+demo_args=()
+demo_words="without demo data"
+if [ -n "${ODOO_WITH_DEMO:-}" ]; then
+  demo_args=(--with-demo)
+  demo_words="with demo data"
+fi
 log="$work/odoo-test.log"
 
-echo "installing pos_mobilepay on a fresh database and running its tests and tours (log: $log)"
+echo "installing pos_mobilepay on a fresh database ($demo_words) and running its tests and tours (log: $log)"
 set +e
-"$odoo_bin" -d "$db" "${db_args[@]}" --addons-path="$addons_path" -i pos_mobilepay \
+"$odoo_bin" -d "$db" "${db_args[@]}" "${demo_args[@]}" --addons-path="$addons_path" -i pos_mobilepay \
   --test-enable --test-tags /pos_mobilepay --stop-after-init \
   --http-interface=127.0.0.1 --http-port="$port" --gevent-port=$((port + 1)) \
   --log-level=test --max-cron-threads=0 >"$log" 2>&1

@@ -5,9 +5,10 @@
 #    emulator, walks one payment through each in the terminal (v10: register a PoS, show the
 #    QR, pay, capture, refund; ePayment: a one-time QR payment, capture, refund), then keeps
 #    both emulators and their customer-phone pages running until Ctrl-C.
-#  - With an Odoo 18 installation ($ODOO_BIN, or odoo / odoo-bin on PATH): also creates the
-#    database pos_mobilepay_demo with the addon and its demo data (a MobilePay payment method
-#    in demo mode on the demo shop) on first use, and serves Odoo at http://127.0.0.1:8069.
+#  - With an Odoo 19.0 installation ($ODOO_BIN, or odoo / odoo-bin on PATH): also creates the
+#    database pos_mobilepay_demo with the addon and demo data (Vipps MobilePay and MobilePay
+#    methods in demo mode on demo shops) on first use, and serves Odoo at http://127.0.0.1:8069.
+#    An ODOO_BIN that is set but is not a working Odoo 19.0 is an error.
 #
 # Environment: EMULATOR_PORT (8765), EPAYMENT_EMULATOR_PORT (8766), ODOO_PORT (8069), ODOO_DB (pos_mobilepay_demo),
 # ODOO_DB_ARGS (extra database options).
@@ -15,6 +16,13 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source=tools/odoo_env.sh
+source "$repo/tools/odoo_env.sh"
+find_odoo
+if [ -n "$odoo_named" ] && ! reason=$(check_odoo "$odoo_bin"); then
+  echo "ODOO_BIN=$odoo_bin is not a working Odoo $odoo_series: $reason" >&2
+  exit 2
+fi
 
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
@@ -86,10 +94,9 @@ start_epayment_emulator() {
   exit 1
 }
 
-odoo_bin=${ODOO_BIN:-$(command -v odoo || command -v odoo-bin || true)}
-if [ -z "$odoo_bin" ] || ! "$odoo_bin" --version 2>/dev/null | grep -q " 18.0"; then
+if [ -z "$odoo_bin" ] || ! reason=$(check_odoo "$odoo_bin"); then
   echo
-  echo "No Odoo 18 found: running the core demo against the emulators."
+  echo "No Odoo $odoo_series found${reason:+ ($reason)}: running the core demo against the emulators."
   echo
   echo "== MobilePay PoS API v10 (retired 2024), on its emulator =="
   .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto
@@ -108,21 +115,18 @@ if [ -z "$odoo_bin" ] || ! "$odoo_bin" --version 2>/dev/null | grep -q " 18.0"; 
   exit 0
 fi
 
-odoo_python=$(head -n 1 "$odoo_bin" | sed -n 's/^#! *//p' | cut -d' ' -f1)
+odoo_python=$(odoo_python_of "$odoo_bin")
 "$odoo_python" -c "import pydantic" 2>/dev/null || "$odoo_python" -m pip install --quiet 'pydantic>=2.5,<3'
 addons=$(mktemp -d)
 ln -s "$repo" "$addons/pos_mobilepay"
-odoo_addons=$("$odoo_python" -c "
-import os, odoo
-root = os.path.dirname(os.path.abspath(odoo.__file__))
-print(','.join(p for p in (os.path.join(root, 'addons'), os.path.join(os.path.dirname(root), 'addons')) if os.path.isdir(p)))")
+odoo_addons=$(odoo_addons_of "$odoo_python")
 db=${ODOO_DB:-pos_mobilepay_demo}
 # shellcheck disable=SC2086
 db_args=(${ODOO_DB_ARGS:-})
 common=(-d "$db" "${db_args[@]}" --addons-path="$addons,$odoo_addons")
 if ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
   echo "Creating the database $db with point_of_sale and pos_mobilepay (about two minutes the first time)"
-  "$odoo_bin" "${common[@]}" -i pos_mobilepay --stop-after-init --log-level=warn
+  "$odoo_bin" "${common[@]}" --with-demo -i pos_mobilepay --stop-after-init --log-level=warn
 fi
 "$odoo_bin" shell "${common[@]}" --no-http --log-level=warn <<PY >/dev/null
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", "$emulator_url")

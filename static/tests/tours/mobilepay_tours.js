@@ -113,7 +113,8 @@ registry.category("web_tour.tours").add("MobilePayCashierCancelTour", {
                 trigger: negate(".paymentlines .paymentline .payment-infos:contains('MobilePay')"),
             },
             MobilePay.dialogIsClosed(),
-            PaymentScreen.clickPaymentMethod("Cash"),
+            // The rest by card (one cash line per order).
+            PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
         ].flat(),
