@@ -68,6 +68,38 @@ def test_benchmark_client_measures_the_overhead_paired():
     assert "load average" in run.stdout
 
 
+def _without_odoo():
+    """This environment with no Odoo to find: ODOO_BIN unset, PATH without odoo / odoo-bin."""
+    import os
+    import shutil
+
+    env = {key: value for key, value in os.environ.items() if key not in ("EMULATOR_PORT", "ODOO_BIN")}
+    env["PATH"] = os.pathsep.join(
+        folder
+        for folder in env.get("PATH", "").split(os.pathsep)
+        if not any(shutil.which(name, path=folder) for name in ("odoo", "odoo-bin"))
+    )
+    return env
+
+
+def test_an_odoo_bin_that_is_not_a_working_odoo_is_an_error_not_a_skip(tmp_path):
+    """ODOO_BIN named but broken (or another series): both commands stop at once and say why."""
+    other = tmp_path / "odoo"
+    other.write_text("#!/bin/sh\necho 'Odoo Server 17.0'\n")
+    other.chmod(0o755)
+    cases = {"/bin/false": "--version failed", str(tmp_path / "missing"): "does not exist", str(other): "17.0"}
+    for odoo_bin, reason in cases.items():
+        for script in ("tools/test.sh", "tools/run.sh"):
+            env = _without_odoo()
+            env["ODOO_BIN"] = odoo_bin
+            run = subprocess.run(["bash", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                                 timeout=60)
+            said = run.stdout + run.stderr
+            assert run.returncode != 0, (script, odoo_bin, said)
+            assert "is not a working Odoo 19.0" in said and reason in said, (script, odoo_bin, said)
+            assert "== core" not in said and "emulator" not in said.lower(), (script, odoo_bin, said)
+
+
 def _run_sh(env_extra, until, timeout=180):
     """Run tools/run.sh without Odoo until ``until`` shows in its output (or it ends).
 
@@ -79,8 +111,8 @@ def _run_sh(env_extra, until, timeout=180):
     import threading
     import time
 
-    env = {key: value for key, value in os.environ.items() if key != "EMULATOR_PORT"}
-    env.update(ODOO_BIN="/bin/false", **env_extra)  # /bin/false is no Odoo 18: the core demo runs
+    env = _without_odoo()
+    env.update(**env_extra)
     process = subprocess.Popen(["bash", "tools/run.sh"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines = queue.Queue()
