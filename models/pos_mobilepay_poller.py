@@ -19,8 +19,8 @@ from datetime import timedelta
 
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo.modules import module as odoo_module
 from odoo import SUPERUSER_ID, api, models
+from odoo.modules import module as odoo_module
 from odoo.tools import config as odoo_config
 
 from .mobilepay_states import RESERVED, UNSTARTED_STATES, WAITING_FOR_CUSTOMER

@@ -10,9 +10,9 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo.modules import module as odoo_module
 from odoo import _, api, models
 from odoo.exceptions import UserError
+from odoo.modules import module as odoo_module
 
 from ..mobilepay.errors import MobilePayError
 from .mobilepay_states import (

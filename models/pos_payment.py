@@ -54,7 +54,9 @@ class PosPayment(models.Model):
             if (vals.get("amount") or 0) < 0:
                 problem = _("MobilePay has not captured a refund for this line.")
             else:
-                problem = _("its MobilePay transaction is already booked on %(order)s.", order=existing.pos_order_id.name)
+                problem = _(
+                    "its MobilePay transaction is already booked on %(order)s.", order=existing.pos_order_id.name
+                )
             raise UserError(
                 _(
                     "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",

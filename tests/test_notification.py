@@ -5,7 +5,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 from odoo.tests import tagged
 
 from ..models.pos_mobilepay_transaction import utcnow

@@ -59,8 +59,12 @@ class TestMobilePayUpgradeFrom18(MobilePayCommon):
         self.assertEqual({name for (name,) in self.env.cr.fetchall()}, INDEXES_OF_18)
 
     def test_the_parameters_18_read_are_still_read(self):
-        from ..models import mobilepay_demo, pos_mobilepay_poller, pos_mobilepay_reconciliation
-        from ..models import pos_mobilepay_transaction_event
+        from ..models import (
+            mobilepay_demo,
+            pos_mobilepay_poller,
+            pos_mobilepay_reconciliation,
+            pos_mobilepay_transaction_event,
+        )
 
         read_now = {
             mobilepay_demo.URL_PARAMETER,

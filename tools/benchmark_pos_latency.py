@@ -259,7 +259,8 @@ def main():
 
         latencies, server_part, pos_part = [], [], []
         for i in range(args.n):
-            page.wait(click("article.product .product-content .product-name", "MobilePay Benchmark Item"), what="product")
+            product = click("article.product .product-content .product-name", "MobilePay Benchmark Item")
+            page.wait(product, what="product")
             page.wait(click(".product-screen .pay-order-button"), what="pay button")
             page.wait("!!document.querySelector('.payment-screen')", what="payment screen")
             page.wait(click(".paymentmethods .button.paymentmethod", "MobilePay"), what="MobilePay method")
@@ -304,7 +305,8 @@ def main():
             page.wait(click(".o_mobilepay_dialog .o_mobilepay_close") + " || true", timeout=2)
             page.wait("!document.querySelector('.o_mobilepay_dialog')", what="the dialog to close")
             page.wait(click(".payment-screen button.validation-button.next"), what="validate")
-            page.wait(click(".receipt-screen :is(.validation-button, .button.next).highlight[name='done']"), what="new order")
+            done = ".receipt-screen :is(.validation-button, .button.next).highlight[name='done']"
+            page.wait(click(done), what="new order")
             page.wait("!!document.querySelector('.product-screen')", what="next order")
 
         print()
