@@ -63,7 +63,7 @@ env["ir.config_parameter"].sudo().set_param({url_parameter!r}, emulator_url)
 env.cr.commit()  # registrations are made in cursors of their own: they must see the URL
 env["pos.config"]._mobilepay_create_demo_shop()  # the addon's demo registers (DKK, demo mode)
 config = env["pos.config"].search([("name", "=", {shop!r})], limit=1)
-config.write({{"auto_validate_terminal_payment": False, "customer_display_type": "none"}})
+config.write({{"auto_validate_terminal_payment": False}})
 if {public_url!r}:
     method = config.payment_method_ids.filtered(lambda m: m.use_payment_terminal == "mobilepay")
     method.write({{"vipps_public_url": {public_url!r}}})

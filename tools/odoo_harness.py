@@ -52,7 +52,7 @@ for index in range({registers}):
     uses_sticker = sticker and index >= {registers} - {sticker}
     if uses_sticker:
         methods = sticker
-    config.write({{"payment_method_ids": [Command.set(methods.ids)], "customer_display_type": "none"}})
+    config.write({{"payment_method_ids": [Command.set(methods.ids)]}})
     env.cr.commit()  # the register's MobilePay PoS is registered at session open, in a cursor of its own
     config.open_ui()
     session = config.current_session_id
