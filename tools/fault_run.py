@@ -63,6 +63,18 @@ from money_ledger import money_invariants, settle  # noqa: E402
 from odoo_harness import OdooSetup, add_odoo_arguments, addons_path, ui_order  # noqa: E402
 
 
+def traceback_summaries(log, limit=10):
+    """Each traceback of an Odoo log in one line: the log line that announced it and the exception that ended it."""
+    lines = log.splitlines()
+    summaries = []
+    for index, line in enumerate(lines):
+        if not line.startswith("Traceback (most recent call last)"):
+            continue
+        announced = lines[index - 1][:200] if index else ""
+        end = next((lines[j] for j in range(index + 1, len(lines)) if lines[j] and not lines[j][0].isspace()), "")
+        summaries.append(f"{announced} -> {end[:200]}")
+    return summaries[:limit]
+
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
@@ -292,6 +304,8 @@ class FaultRun:
             bad = [k for k, v in figures.items() if v not in (0, "n/a")]
             print()
             print("  ALL INVARIANTS HOLD" if not bad else "  VIOLATED: " + ", ".join(bad))
+            for summary in traceback_summaries(self.server.log_text()):
+                print("  traceback: " + summary)
             if args.keep:
                 print(f"  kept: {work} (Odoo log {self.server.log_path})")
         finally:
