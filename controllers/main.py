@@ -36,7 +36,7 @@ def _read_at_most(httprequest, size):
     """At most ``size`` bytes of the body, whether it has a Content-Length or comes chunked.
 
     Werkzeug 2.3 and later apply the route's ``max_content_length`` when the body is read;
-    Werkzeug 2.2 (Odoo 18's pin for Python 3.11) applies it to form bodies only, and
+    Werkzeug 2.2 (Odoo's pin for Python 3.11) applies it to form bodies only, and
     ``get_data()`` would buffer a chunked body whole. Odoo's request wrapper does not
     expose the input stream, so it is read from the Werkzeug request it wraps.
     """

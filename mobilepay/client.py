@@ -59,7 +59,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM_NAME = "Odoo pos_mobilepay"
 SIMULATION_PATHS = ("/checkin", "/acceptpayment", "/cancelpaymentbyuser")
-DEFAULT_SYSTEM_VERSION = "18.0.1"
+DEFAULT_SYSTEM_VERSION = "19.0.1"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ BUSY_STATUSES = frozenset({423, 429})
 class JitterRetry(Retry):
     """urllib3 ``Retry`` whose backoff is exponential with full jitter.
 
-    Works with urllib3 1.26 (Odoo 18's pin) and 2.x alike.
+    Works with urllib3 1.26 (Odoo's pin below Python 3.12) and 2.x alike.
     """
 
     jitter_random = random.random

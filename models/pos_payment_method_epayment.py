@@ -21,7 +21,7 @@ from .mobilepay_flows import FLOW_SELECTION
 
 _logger = logging.getLogger(__name__)
 
-PLUGIN_VERSION = "18.0.1.2.0"
+PLUGIN_VERSION = "19.0.1.2.0"  # the manifest's version (tests/test_upgrade.py checks)
 WEBHOOK_ROUTE = "/pos_mobilepay/vipps/webhook"
 EPAYMENT_ACCOUNT_FIELDS = (
     "mobilepay_api",

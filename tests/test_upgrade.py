@@ -1,16 +1,19 @@
 """An 18.0 database upgraded to 19.0 keeps the addon's data as 18.0 wrote it.
 
-The port changed no stored field, state or parameter, so 19.0 has no migration script of
-its own: these tests hold that promise. The values below are those 18.0 (tag ``18.0``)
-writes; a rename in 19.0 without a ``migrations/19.0.*`` script fails here.
+The port changed no stored state or parameter: these tests hold that promise. The values
+below are those 18.0 (tag ``18.0``) writes; a rename in 19.0 without a ``migrations/19.0.*``
+script fails here. What did change, the version headers' defaults, has its script
+(``migrations/19.0.1.2.0``), tested here on a method as 18.0 left it.
 """
 
+import ast
 import importlib.util
 import os
 import uuid
 
 from odoo.tests import tagged
 
+from ..models.pos_payment_method_epayment import PLUGIN_VERSION
 from .common import MobilePayCommon
 
 # What 18.0 stores, column by column (models of tag 18.0).
@@ -96,15 +99,42 @@ class TestMobilePayUpgradeFrom18(MobilePayCommon):
         self.assertFalse(transaction.filtered_domain(transaction._mobilepay_active_domain()))
         self.assertEqual(transaction.refunded_amount, 0.0)
 
+    def _migrate(self, version, stage, installed):
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", version, f"{stage}-migrate.py")
+        spec = importlib.util.spec_from_file_location(f"pos_mobilepay_{stage}_migrate_{version}", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.migrate(self.env.cr, installed)
+        self.env.invalidate_all()
+
+    def test_the_version_headers_follow_the_series_unless_the_merchant_set_them(self):
+        manifest = os.path.join(os.path.dirname(__file__), "..", "__manifest__.py")
+        with open(manifest, encoding="utf-8") as file:
+            self.assertEqual(ast.literal_eval(file.read())["version"], PLUGIN_VERSION)
+        typed = self.mobilepay.copy({"name": "Certified", "mobilepay_system_version": "2.4.1"})
+        methods = self.mobilepay | typed
+        # As 18.0 left them: its defaults, and one version the merchant typed.
+        self.env.cr.execute(
+            "UPDATE pos_payment_method SET vipps_system_version = '18.0', vipps_plugin_version = '18.0.1.2.0', "
+            "mobilepay_system_version = CASE WHEN id = %s THEN '2.4.1' ELSE '18.0.1' END WHERE id IN %s",
+            (typed.id, tuple(methods.ids)),
+        )
+        self._migrate("19.0.1.2.0", "post", "18.0.1.2.0")
+        self.assertEqual(
+            (self.mobilepay.vipps_system_version, self.mobilepay.vipps_plugin_version,
+             self.mobilepay.mobilepay_system_version),
+            ("19.0", "19.0.1.2.0", "19.0.1"),
+        )
+        self.assertEqual(typed.mobilepay_system_version, "2.4.1")
+        # A new method says the same as an upgraded one.
+        fresh = self.env["pos.payment.method"].new({"use_payment_terminal": "mobilepay"})
+        self.assertEqual((fresh.vipps_system_version, fresh.vipps_plugin_version), ("19.0", PLUGIN_VERSION))
+
     def test_a_method_from_before_epayment_upgrades_to_v10(self):
         """An 18.0.1.0.x database (before ePayment) still upgrades through the 18.0.1.1.0 script."""
         self.env.cr.execute(
             "UPDATE pos_payment_method SET mobilepay_api = NULL WHERE id = %s", (self.mobilepay.id,)
         )
-        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "18.0.1.1.0", "pre-migrate.py")
-        spec = importlib.util.spec_from_file_location("pos_mobilepay_pre_migrate_18_0_1_1_0", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        script.migrate(self.env.cr, "18.0.1.0.0")
+        self._migrate("18.0.1.1.0", "pre", "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual(self.mobilepay.mobilepay_api, "v10")

@@ -8,9 +8,9 @@ from .environments import Hosts
 from .schemas import MAX_SYSTEM_HEADER, MSN_PATTERN
 
 DEFAULT_SYSTEM_NAME = "odoo"
-DEFAULT_SYSTEM_VERSION = "18.0"
+DEFAULT_SYSTEM_VERSION = "19.0"
 DEFAULT_PLUGIN_NAME = "pos_mobilepay"
-DEFAULT_PLUGIN_VERSION = "18.0.1"
+DEFAULT_PLUGIN_VERSION = "19.0.1"
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,9 @@ def test_merchant_callback_calls_need_the_merchant_serial_number(epayment_api):
 def test_system_headers_are_limited_to_30_characters(epayment_api, problem):
     response = epayment_api.create(headers={"Vipps-System-Name": "x" * 31}, validate_request=False)
     problem(response, 400, field="Vipps-System-Name")
-    ok = epayment_api.create(headers={"Vipps-System-Name": "odoo", "Vipps-System-Version": "18.0",
+    ok = epayment_api.create(headers={"Vipps-System-Name": "odoo", "Vipps-System-Version": "19.0",
                                       "Vipps-System-Plugin-Name": "pos_mobilepay",
-                                      "Vipps-System-Plugin-Version": "18.0.1.0.0"})
+                                      "Vipps-System-Plugin-Version": "19.0.1.2.0"})
     assert ok.status_code == 201, ok.text
 
 
