@@ -12,7 +12,7 @@ import argparse
 import sys
 from decimal import Decimal
 
-from . import argtypes, formats
+from . import argtypes
 from .client import new_idempotency_key
 from .emulator.settings import (
     DEMO_CLIENT_ID,
@@ -24,10 +24,9 @@ from .emulator.settings import (
 from .polling import wait_until
 from .provider import PaymentState, PosSpec, RefundState
 from .provider_v10 import make_provider
-from .walkthrough_steps import follow_payment, give_up_unless_reserved, print_qr, run, say
+from .walkthrough_steps import add_amount_argument, follow_payment, give_up_unless_reserved, print_qr, run, say
 
 CUSTOMER = "+4520031801"
-MIN_AMOUNT = Decimal("0.05")  # its fifth, the refund, is then at least 0.01
 
 WORDS = {
     PaymentState.WAITING_FOR_CUSTOMER: "waiting for the customer to scan the QR code",
@@ -42,30 +41,20 @@ WORDS = {
 }
 
 
-def _amount(text):
-    """An amount the walkthrough can pay and then partly refund: at least 0.05 DKK, 2 decimals."""
-    try:
-        amount = formats.to_amount(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
-    if amount < MIN_AMOUNT:
-        raise argparse.ArgumentTypeError(f"{text!r} is too small: at least {MIN_AMOUNT} DKK (a fifth is refunded)")
-    return amount
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mobilepay.walkthrough", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--emulator", default="http://127.0.0.1:8765", help="base URL of a running emulator")
+    parser.add_argument("--emulator", type=argtypes.http_url, default="http://127.0.0.1:8765",
+                        help="base URL of a running emulator")
     parser.add_argument("--auto", action="store_true", help="play the customer too (user-simulation API)")
-    parser.add_argument("--amount", type=_amount, default="125.00",
-                        help=f"amount in DKK, at least {MIN_AMOUNT} (default 125.00)")
+    add_amount_argument(parser, "DKK")
     parser.add_argument("--timeout", type=argtypes.seconds(positive=True), default=300,
                         help="seconds to wait for the customer")
     args = parser.parse_args(argv)
-    return run(walk, args, f"Is the emulator running at {args.emulator}? Start it with: python -m mobilepay.emulator")
+    return run(walk, args, f"Is the emulator running at {args.emulator}? Start it with: python -m mobilepay.emulator",
+               WORDS)
 
 
-def walk(args):
+def walk(args, started):
     provider = make_provider(
         "emulator",
         base_url=args.emulator,
@@ -99,6 +88,7 @@ def walk(args):
         pos_id=registration.pos_id, order_id=f"Walkthrough-{key[:8]}", amount=amount, currency="DKK",
         idempotency_key=key,
     )
+    started.note(provider, payment_id)
     if args.auto:
         client.simulate_checkin(registration.beacon_id, CUSTOMER)
         say(f"(auto) customer {CUSTOMER} checked in")

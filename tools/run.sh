@@ -16,6 +16,15 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+
+# A port asked for must be one, said before anything starts (an empty variable means the default).
+for variable in EMULATOR_PORT EPAYMENT_EMULATOR_PORT; do
+  value=${!variable:-}
+  if [ -n "$value" ] && ! { [[ $value =~ ^[0-9]{1,5}$ ]] && ((10#$value >= 1 && 10#$value <= 65535)); }; then
+    echo "$variable must be a number from 1 to 65535 (got '$value')." >&2
+    exit 2
+  fi
+done
 # shellcheck source=tools/odoo_env.sh
 source "$repo/tools/odoo_env.sh"
 find_odoo
@@ -49,7 +58,15 @@ free_port() {
   echo "Port $2 is taken by another program: $3 uses port $port instead." >&2
   echo "$port"
 }
+core_only=""
+if [ -z "$odoo_bin" ] || ! reason=$(check_odoo "$odoo_bin"); then
+  core_only=1
+fi
+# Both emulators' ports up front: a taken one stops the run before the first demo, not between the two.
 emulator_port=$(free_port EMULATOR_PORT 8765 "the emulator") || exit 1
+if [ -n "$core_only" ]; then
+  epayment_port=$(free_port EPAYMENT_EMULATOR_PORT 8766 "the ePayment emulator") || exit 1
+fi
 emulator_url="http://127.0.0.1:$emulator_port"
 
 .venv/bin/python -m mobilepay.emulator --port "$emulator_port" &
@@ -74,7 +91,6 @@ if [ -z "$started" ]; then
 fi
 
 start_epayment_emulator() {
-  epayment_port=$(free_port EPAYMENT_EMULATOR_PORT 8766 "the ePayment emulator") || exit 1
   epayment_url="http://127.0.0.1:$epayment_port"
   .venv/bin/python -m mobilepay.epayment.emulator --port "$epayment_port" > /dev/null &
   epayment_pid=$!
@@ -94,7 +110,7 @@ start_epayment_emulator() {
   exit 1
 }
 
-if [ -z "$odoo_bin" ] || ! reason=$(check_odoo "$odoo_bin"); then
+if [ -n "$core_only" ]; then
   echo
   echo "No Odoo $odoo_series found${reason:+ ($reason)}: running the core demo against the emulators."
   echo

@@ -8,18 +8,22 @@ import sys
 
 from .. import argtypes
 from ..emulator_kit.cli import add_listen_arguments, serve
+from ..emulator_kit.controls import ControlError
 from .emulator import Emulator
 from .settings import EmulatorSettings
 
 WHOLE = argtypes.whole_number()
+AT_LEAST_ONE = argtypes.whole_number(minimum=1)
 SECONDS = argtypes.seconds()
+SIGNED_SECONDS = argtypes.seconds(signed=True)
+DAYS = argtypes.seconds(unit="days")
 
 
 def _callback(text):
     alias, sep, url = text.partition("=")
     if not sep or not alias or not url:
         raise argparse.ArgumentTypeError("use alias=url, e.g. odoo=http://127.0.0.1:8069/mobilepay/checkin")
-    return alias, url
+    return alias, argtypes.http_url(url)
 
 
 def build_parser():
@@ -35,23 +39,25 @@ def build_parser():
                    help="pollDelayInMs of GET /pointofsales/{id}/checkin")
     p.add_argument("--refund-poll-delay-ms", type=WHOLE, default=defaults.refund_poll_delay_ms,
                    help="pollDelayInMs of GET /refunds/{id}")
-    p.add_argument("--token-expires-in", type=WHOLE, default=defaults.token_expires_in_s, metavar="SECONDS",
+    p.add_argument("--token-expires-in", type=AT_LEAST_ONE, default=defaults.token_expires_in_s, metavar="SECONDS",
                    help="lifetime of an access token")
     p.add_argument("--inactivity-timeout", type=SECONDS, default=defaults.inactivity_timeout_s, metavar="SECONDS",
                    help="active payments are cancelled by MobilePay after this long without a change (0: never)")
     p.add_argument("--checkin-ttl", type=SECONDS, default=defaults.checkin_ttl_s, metavar="SECONDS",
                    help="an unpaired check-in is forgotten after this long (0: never)")
-    p.add_argument("--refund-reservation-delay", type=SECONDS, default=defaults.refund_reservation_delay_s,
+    p.add_argument("--refund-reservation-delay", type=SIGNED_SECONDS, default=defaults.refund_reservation_delay_s,
                    metavar="SECONDS", help="refunds become Reserved after this long (negative: only by a test control)")
     p.add_argument("--loyalty-lookup-delay", type=SECONDS, default=defaults.loyalty_lookup_delay_s, metavar="SECONDS",
                    help="loyaltyIds and customerReceiptToken appear this long after a check-in")
-    p.add_argument("--refund-window-days", type=SECONDS, default=defaults.refund_window_s / 86400, metavar="DAYS",
+    p.add_argument("--refund-window-days", type=DAYS, default=defaults.refund_window_s / 86400, metavar="DAYS",
                    help="how long after its capture a payment can be refunded (1366)")
     p.add_argument("--strict-unknown-properties", action="store_true",
                    help="refuse request bodies with properties the spec does not know (1099)")
     p.add_argument("--require-ibm-client-id", action="store_true", help="require the legacy X-IBM-Client-Id header")
-    p.add_argument("--client-id", default=defaults.demo_client_id, help="client id of the demo integrator")
-    p.add_argument("--client-secret", default=defaults.demo_client_secret, help="secret of the demo integrator")
+    p.add_argument("--client-id", type=argtypes.non_empty, default=defaults.demo_client_id,
+                   help="client id of the demo integrator")
+    p.add_argument("--client-secret", type=argtypes.non_empty, default=defaults.demo_client_secret,
+                   help="secret of the demo integrator")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return p
 
@@ -81,7 +87,7 @@ def settings_from(args) -> EmulatorSettings:
 
 def main(argv=None, stop_event=None):
     args = build_parser().parse_args(argv)
-    return serve(args, lambda: Emulator(settings_from(args)), _banner, stop_event)
+    return serve(args, lambda: Emulator(settings_from(args)), _banner, stop_event, start_errors=(ControlError,))
 
 
 def _banner(emu):

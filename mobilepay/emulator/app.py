@@ -94,11 +94,8 @@ class EmulatorApp(FaultInjectingApp):
     def request_id(self, request):
         return request.headers.get(CORRELATION_HEADER) or formats.new_guid()
 
-    def too_large_response(self, request, correlation_id):
-        return error_response(
-            ApiError("1099", status=413, message=f"The request body is larger than {MAX_BODY_BYTES} bytes"),
-            correlation_id,
-        )
+    def body_error_response(self, request, correlation_id, status, message):
+        return error_response(ApiError("1099", status=status, message=message), correlation_id)
 
     def injected_status_response(self, status, request, correlation_id):
         error = ApiError("2000" if status >= 500 else None, status=status, message="Injected fault")

@@ -84,7 +84,8 @@ class FaultInjectingApp:
         """Whether ``requests_log`` records calls of this path."""
         return True
 
-    def too_large_response(self, request, request_id):
+    def body_error_response(self, request, request_id, status, message):
+        """A body that was not read: larger than the limit (413), or a broken chunked encoding (400)."""
         raise NotImplementedError
 
     def injected_status_response(self, status, request, request_id):
@@ -115,16 +116,16 @@ class FaultInjectingApp:
     # ------------------------------------------------------------------ handling a request
 
     def __call__(self, environ, start_response):
-        too_large = buffer_body(environ, self.max_body_bytes)
+        unread = buffer_body(environ, self.max_body_bytes)
         request = Request(environ)
         method, path = request.method, request.path
         request_id = self.request_id(request)
         logged = self.is_logged(path)
-        if too_large:
-            response = self.too_large_response(request, request_id)
+        if unread:
+            response = self.body_error_response(request, request_id, *unread)
             response.headers["Connection"] = "close"  # the rest of the body is never read
             if logged:
-                self.emulator.log_request(method, path, 413)
+                self.emulator.log_request(method, path, response.status_code)
             return response(environ, start_response)
         fault = None
         if not path.startswith(self.fault_free_prefixes):
@@ -181,24 +182,29 @@ class FaultInjectingApp:
 
 
 def buffer_body(environ, limit):
-    """Read the request body into memory, at most ``limit`` bytes; True when it is larger.
+    """Read the request body into memory, at most ``limit`` bytes; None when that went well, else why it was
+    not read: (413, message) when it is larger, (400, message) when its chunked encoding is broken.
 
     A body with a Content-Length over the limit is not read at all; a chunked body is
     read up to the limit and no further. The body read is put back as ``wsgi.input``,
     so the request can be read as usual.
     """
+    too_large = (413, f"The request body is larger than {limit} bytes")
     length = environ.get("CONTENT_LENGTH")
     if length and length.isdigit() and int(length) > limit:
-        return True
+        return too_large
     stream = get_input_stream(environ)
-    raw = stream.read(limit + 1)
+    try:
+        raw = stream.read(limit + 1)
+    except (OSError, ValueError) as error:  # werkzeug's dechunking: "Invalid chunk header" and the like
+        return 400, f"The request body is not valid chunked encoding ({error})"
     if len(raw) > limit:
-        return True
+        return too_large
     environ["wsgi.input"] = io.BytesIO(raw)
     environ["CONTENT_LENGTH"] = str(len(raw))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
     environ["wsgi.input_terminated"] = False
-    return False
+    return None
 
 
 def drop_connection(environ):

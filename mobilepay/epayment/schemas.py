@@ -19,6 +19,7 @@ MSN_PATTERN = r"^[0-9]{4,6}$"
 MSISDN_PATTERN = r"^\d{10,15}$"
 MAX_IDEMPOTENCY_KEY = 50
 MAX_SYSTEM_HEADER = 30
+MAX_AMOUNT_VALUE = 65_000_000  # the largest amount in minor units (API.md 6.1)
 
 
 class _Request(BaseModel):
@@ -87,7 +88,7 @@ class Amount(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     currency: Currency
-    value: int = Field(ge=0, le=65_000_000)
+    value: int = Field(ge=0, le=MAX_AMOUNT_VALUE)
 
     @field_validator("value", mode="before")
     @classmethod

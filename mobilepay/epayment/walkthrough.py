@@ -16,7 +16,7 @@ from decimal import Decimal
 from .. import argtypes
 from ..provider import PaymentState
 from ..provider_epayment import make_provider
-from ..walkthrough_steps import follow_payment, give_up_unless_reserved, print_qr, run, say
+from ..walkthrough_steps import add_amount_argument, follow_payment, give_up_unless_reserved, print_qr, run, say
 from .emulator.customers import DEMO_CUSTOMERS
 from .emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CURRENCY, DEMO_MSN, DEMO_SUBSCRIPTION_KEY
 from .schemas import QrImageFormat
@@ -33,30 +33,21 @@ WORDS = {
 }
 
 
-def _amount(text):
-    try:
-        value = Decimal(text)
-    except ArithmeticError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
-    if value < Decimal("0.05") or value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 0.05, two decimals at most (a fifth is refunded)")
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mobilepay.epayment.walkthrough",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--emulator", default="http://127.0.0.1:8766", help="base URL of a running ePayment emulator")
+    parser.add_argument("--emulator", type=argtypes.http_url, default="http://127.0.0.1:8766",
+                        help="base URL of a running ePayment emulator")
     parser.add_argument("--auto", action="store_true", help="play the customer too (force approve)")
-    parser.add_argument("--amount", type=_amount, default=Decimal("125.00"), help="amount (default 125.00)")
+    add_amount_argument(parser, DEMO_CURRENCY)
     parser.add_argument("--timeout", type=argtypes.seconds(positive=True), default=300,
                         help="seconds to wait for the customer")
     args = parser.parse_args(argv)
     return run(walk, args, f"Is the ePayment emulator running at {args.emulator}? "
-                           "Start it with: python -m mobilepay.epayment.emulator")
+                           "Start it with: python -m mobilepay.epayment.emulator", WORDS)
 
 
-def walk(args):
+def walk(args, started):
     provider = make_provider("emulator", base_url=args.emulator, client_id=DEMO_CLIENT_ID,
                              client_secret=DEMO_CLIENT_SECRET, subscription_key=DEMO_SUBSCRIPTION_KEY, msn=DEMO_MSN)
     say(provider.test_connection())
@@ -69,6 +60,7 @@ def walk(args):
         qr_format=QrImageFormat.TARGET_URL, description="Walkthrough till, receipt 1",
         metadata={"orderId": reference, "flow": "qr_on_screen"},
     )
+    started.note(provider, reference)
     print_qr(answer.redirect_url)
     say(f"The QR opens: {answer.redirect_url}")
     say(f"Play the customer there, or on {args.emulator}/phone")

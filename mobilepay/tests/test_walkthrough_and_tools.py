@@ -154,6 +154,35 @@ def test_run_sh_stops_cleanly_when_its_port_is_taken():
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize("variable", ["EMULATOR_PORT", "EPAYMENT_EMULATOR_PORT"])
+@pytest.mark.parametrize("value", ["abc", "-1", "70000", "0", " 18801"])
+def test_run_sh_refuses_a_port_that_is_not_one_before_starting_anything(variable, value):
+    env = _without_odoo()
+    env[variable] = value
+    run = subprocess.run(["bash", "tools/run.sh"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr == f"{variable} must be a number from 1 to 65535 (got '{value}').\n"
+    assert not run.stdout
+
+
+def test_run_sh_finds_a_taken_epayment_port_before_the_v10_demo():
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        free_port = free.getsockname()[1]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        taken_port = taken.getsockname()[1]
+        code, output = _run_sh({"EMULATOR_PORT": str(free_port), "EPAYMENT_EMULATOR_PORT": str(taken_port)},
+                               until="Press Ctrl-C")
+    assert code == 1, output
+    assert f"Port {taken_port} (EPAYMENT_EMULATOR_PORT) is taken by another program" in output
+    assert "MobilePay PoS v10 emulator" not in output and "== MobilePay PoS API v10" not in output, output
+    assert "Traceback" not in output
+
+
 def test_run_sh_moves_off_a_taken_default_port_and_runs_the_demo():
     import socket
 

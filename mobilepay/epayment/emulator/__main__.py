@@ -11,8 +11,8 @@ from ...emulator_kit.cli import add_listen_arguments, serve
 from .emulator import EPaymentEmulator
 from .settings import EPaymentEmulatorSettings
 
-WHOLE = argtypes.whole_number()
-SECONDS = argtypes.seconds()
+AT_LEAST_ONE = argtypes.whole_number(minimum=1)
+POSITIVE_SECONDS = argtypes.seconds(positive=True)
 
 
 def build_parser():
@@ -20,13 +20,13 @@ def build_parser():
     p = argparse.ArgumentParser(prog="python -m mobilepay.epayment.emulator",
                                 description="Emulator of the Vipps MobilePay ePayment, Webhooks and QR APIs.")
     add_listen_arguments(p, default_port=8766)
-    p.add_argument("--public-url", default=None, metavar="URL",
+    p.add_argument("--public-url", type=argtypes.http_url, default=None, metavar="URL",
                    help="base of the links handed out (QR images, phone page), e.g. http://192.168.1.20:8766")
-    p.add_argument("--token-expires-in", type=WHOLE, default=defaults.token_expires_in_s, metavar="SECONDS",
+    p.add_argument("--token-expires-in", type=AT_LEAST_ONE, default=defaults.token_expires_in_s, metavar="SECONDS",
                    help="lifetime of an access token")
-    p.add_argument("--payment-expiry", type=SECONDS, default=defaults.payment_expiry_s, metavar="SECONDS",
+    p.add_argument("--payment-expiry", type=POSITIVE_SECONDS, default=defaults.payment_expiry_s, metavar="SECONDS",
                    help="a payment the customer does not act on expires after this long")
-    p.add_argument("--webhook-timeout", type=SECONDS, default=defaults.webhook_timeout_s, metavar="SECONDS",
+    p.add_argument("--webhook-timeout", type=POSITIVE_SECONDS, default=defaults.webhook_timeout_s, metavar="SECONDS",
                    help="a webhook delivery without an answer after this long is retried")
     p.add_argument("--fast-webhook-retries", action="store_true",
                    help="retry failed webhook deliveries after short delays instead of the real schedule")

@@ -95,9 +95,8 @@ class EPaymentApp(FaultInjectingApp):
     def is_logged(self, path):
         return path.startswith(API_PREFIXES)
 
-    def too_large_response(self, request, trace_id):
-        return render(ApiError(413, detail=f"The request body is larger than {MAX_BODY_BYTES} bytes"), request.path,
-                      trace_id)
+    def body_error_response(self, request, trace_id, status, message):
+        return render(ApiError(status, detail=message), request.path, trace_id)
 
     def injected_status_response(self, status, request, trace_id):
         return render(ApiError(status, detail="Injected fault"), request.path, trace_id)
