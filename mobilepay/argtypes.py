@@ -6,8 +6,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 
-def whole_number(minimum=0):
-    """A whole number, at least ``minimum``."""
+def whole_number(minimum=0, maximum=None):
+    """A whole number, at least ``minimum`` (and at most ``maximum`` when given)."""
 
     def parse(text):
         try:
@@ -17,6 +17,8 @@ def whole_number(minimum=0):
         if value < minimum:
             raise argparse.ArgumentTypeError(
                 f"cannot be negative (got {value})" if minimum == 0 else f"must be at least {minimum} (got {value})")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum} (got {value})")
         return value
 
     return parse

@@ -94,12 +94,16 @@ def paired(first, second, count):
     return a, b, differences
 
 
+MAX_THREADS = 256
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=whole_number(1), default=1000,
                         help="timed calls per measure (and pairs for the overhead); default 1000")
-    parser.add_argument("--threads", type=whole_number(1), default=4,
-                        help="client threads hammering the emulator for its throughput; default 4")
+    parser.add_argument("--threads", type=whole_number(1, MAX_THREADS), default=4,
+                        help=f"client threads hammering the emulator for its throughput (1 to {MAX_THREADS}; more "
+                        "would measure the machine, not the emulator); default 4")
     args = parser.parse_args()
 
     process, base = start_emulator()

@@ -33,10 +33,9 @@ if [ -n "$odoo_named" ] && ! reason=$(check_odoo "$odoo_bin"); then
   exit 2
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  "${PYTHON:-python3}" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# shellcheck source=tools/python_env.sh
+source "$repo/tools/python_env.sh"
+ensure_venv requirements.txt || exit 2
 
 # Our own emulator, on a port nobody else holds (another emulator there would answer in its place).
 port_is_free() {

@@ -28,11 +28,9 @@ if [ -n "$odoo_named" ] && ! reason=$(check_odoo "$odoo_bin"); then
   exit 2
 fi
 
-python=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$python" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+# shellcheck source=tools/python_env.sh
+source "$repo/tools/python_env.sh"
+ensure_venv requirements-test.txt || exit 2
 
 echo "== lint: ruff =="
 .venv/bin/python -m ruff check .

@@ -203,3 +203,33 @@ def test_run_sh_moves_off_a_taken_default_port_and_runs_the_demo():
     assert "refunded 25.00 DKK -> refund Captured" in output  # the v10 walk
     assert "refunded 25.00 DKK at once -> REFUNDED" in output  # the ePayment walk
     assert "Traceback" not in output
+
+
+def test_an_old_python_is_named_at_once_not_left_to_hang_in_pip(tmp_path):
+    """tools/test.sh and tools/run.sh with a Python older than 3.10: one line saying which Python is needed."""
+    import shutil
+
+    (tmp_path / "tools").mkdir()
+    for name in ("test.sh", "run.sh", "odoo_env.sh", "python_env.sh"):
+        shutil.copy(REPO_ROOT / "tools" / name, tmp_path / "tools" / name)
+    for name in ("__manifest__.py", "requirements.txt", "requirements-test.txt"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    old = tmp_path / "python3.8"  # answers like Python 3.8 would to the version check
+    old.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Python 3.8.18"; exit 0; fi\nexit 1\n')
+    old.chmod(0o755)
+    for script in ("tools/test.sh", "tools/run.sh"):
+        env = _without_odoo()
+        env["PYTHON"] = str(old)
+        run = subprocess.run(["bash", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        said = run.stdout + run.stderr
+        assert run.returncode == 2, (script, said)
+        assert "needs Python 3.10 or newer" in said and "Python 3.8.18" in said, (script, said)
+        assert not (tmp_path / ".venv").exists()
+
+
+def test_benchmark_client_refuses_more_threads_than_it_can_measure():
+    run = subprocess.run([sys.executable, "tools/benchmark_client.py", "--threads", "100000"],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert "--threads: must be at most 256 (got 100000)" in run.stderr
+    assert "Traceback" not in run.stderr
