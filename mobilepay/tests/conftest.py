@@ -550,11 +550,10 @@ def patch_webhooks_spec(spec):
     for item in spec["paths"].values():
         for method, operation in item.items():
             if method in ("get", "post", "put", "delete"):
-                # API.md 6.5 (401 from the gateway, 5xx); [Unconfirmed] 404 for an unknown id on delete.
+                # API.md 6.5 (401 from the gateway, 5xx). An unknown id on delete is a 400, as the spec lists
+                # (API.md 10.3): no 404 is added.
                 operation["responses"].setdefault("401", GATEWAY_ERROR)
                 operation["responses"].setdefault("5XX", problem)
-                if method == "delete":
-                    operation["responses"].setdefault("404", problem)
     return spec
 
 

@@ -35,6 +35,7 @@ from ... import formats
 from .problems import ApiError
 from .records import CallbackQr
 from .responses import empty_response, json_response
+from .validation import is_list_of
 
 BASE = "/qr/v1/merchant-callback"
 MERCHANT_QR_ID_RE = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
@@ -164,7 +165,7 @@ def _requested_data(body, required):
     wanted = body.get("requestedData")
     if wanted is None and not required:
         return
-    if not isinstance(wanted, list) or not wanted or set(wanted) - {"MSISDN"}:
+    if not wanted or not is_list_of(wanted, ("MSISDN",)):
         raise ApiError(400, "Bad request", "The request body contains one or more invalid parameters.",
                        fields=[("requestedData", "Only MSISDN is supported.")])
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from .problems import ApiError, coded, invalid
+from .problems import ERROR_CODES, ApiError, coded, invalid
 
 # API.md 6.2: 8-50 in spec 1.4.1, 8-64 since ePayment v1.7.0 (Jan 2025) [LIVE]; the live limit is emulated.
 REFERENCE_RE = re.compile(r"^[a-zA-Z0-9-]{8,64}$")
@@ -48,6 +48,11 @@ EXPIRES_AT_MAX = timedelta(days=60)
 
 def is_integer(value):
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_list_of(value, allowed):
+    """A JSON array whose items are all among the strings ``allowed`` (whatever the items' types)."""
+    return isinstance(value, list) and all(isinstance(item, str) and item in allowed for item in value)
 
 
 def _text(body, name, where, required=False, min_len=0, max_len=None, nullable=True):
@@ -255,7 +260,10 @@ def _expires_at(body, user_flow, has_receipt, now):
     if not RFC3339_RE.match(text):
         raise invalid("expiresAt", "The value must be an RFC 3339 date and time.")
     normalized = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("z", "Z").replace("t", "T")).replace("Z", "+00:00")
-    moment = datetime.fromisoformat(normalized)
+    try:
+        moment = datetime.fromisoformat(normalized)
+    except ValueError:  # matches the pattern but is no moment: 2024-02-30, 25:00:00
+        raise invalid("expiresAt", "The value must be an RFC 3339 date and time.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     if user_flow not in ("PUSH_MESSAGE", "QR"):
@@ -274,7 +282,7 @@ def create_request(body, now) -> CreateRequest:
     method = _object(body, "paymentMethod", "paymentMethod", required=True)
     method_type = _enum(method, "type", "paymentMethod.type", PAYMENT_METHODS, required=True)
     blocked = method.get("blockedSources")
-    if blocked is not None and (not isinstance(blocked, list) or set(blocked) - {"COMMERCIAL_CARDS"}):
+    if blocked is not None and not is_list_of(blocked, ("COMMERCIAL_CARDS",)):
         raise invalid("paymentMethod.blockedSources", "The only blocked source is COMMERCIAL_CARDS.")
     flow = _enum(body, "userFlow", "userFlow", USER_FLOWS, required=True)
     if method_type == "CARD" and flow != "WEB_REDIRECT":
@@ -333,8 +341,11 @@ def force_approve_request(body):
     if body.get("customer") is not None:
         variant, value = customer(body["customer"])
         return "customer", variant, value
-    token = _text(body, "token", "token", min_len=1)
+    token = _text(body, "token", "token")
     if token:
         return "token", token, None
+    if token is not None:  # "": no payment has it (API.md 7.7, emulator README (12): every refusal is 10010)
+        raise ApiError(400, ERROR_CODES["10010"][1], "Approve failed: the token is empty", code="10010",
+                       fields=[("token", "The token cannot be empty.")])
     raise ApiError(400, "Bad Request", "Give either customer or token", fields=[("customer", "customer or token "
                                                                                           "is required.")])

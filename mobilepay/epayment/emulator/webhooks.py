@@ -11,7 +11,8 @@
   too [inference: the register endpoint documents only 400; API.md says "re-registering requires
   deleting the old registration first"].
 * ``GET`` lists the MSN's registrations without secrets; ``DELETE .../{id}`` answers 204, a malformed id
-  400, an id that is not one of this MSN's registrations 404 [Unconfirmed: the spec lists only 400].
+  or an id that is not one of this MSN's registrations (unknown, already deleted, another MSN's) 400
+  ProblemDetails naming ``id``: the spec documents only 204 and 400 for delete (API.md 10.3).
 * The MSN is the ``Merchant-Serial-Number`` header, or the access token's when the header is absent
   (merchant keys; API.md 4).
 """
@@ -99,8 +100,12 @@ def publish_checkin(state, checkin):
 def _checked_url(call, url):
     if not isinstance(url, str) or not url:
         raise _bad("url", "The property is required and cannot be null or empty.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is no number or out of range)
+    except ValueError:  # "http://[": an unparsable URL
+        raise _bad("url", "The url must be an absolute https URL.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _bad("url", "The url must be an absolute https URL.")
     if call.settings.webhook_require_https and parts.scheme != "https":
         raise _bad("url", "The url must use HTTPS.")
@@ -153,8 +158,8 @@ def delete(call, registration_id):
         raise _bad("id", "The id must be a UUID.") from None
     with call.state.transaction():
         registration = call.state.registrations.get(registration_id.lower())
-        if registration is None or registration.msn != unit.msn:
-            raise ApiError(404, "Not Found", f"No webhook {registration_id} for this sales unit")
+        if registration is None or registration.msn != unit.msn:  # the spec documents only 204 and 400
+            raise _bad("id", f"No webhook {registration_id} is registered for this sales unit.")
         del call.state.registrations[registration.id]
         if call.state.deliverer is not None:
             call.state.deliverer.drop_registration(registration.id)
