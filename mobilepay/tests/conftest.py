@@ -431,7 +431,9 @@ def _epayment_summary(terminalreporter):
             f"SKIPPED: the ePayment contract checks: {_EPAYMENT_CONTRACT_SKIPPED[0]} does not hold the saved Vipps "
             "MobilePay OpenAPI documents (epayment.v1.yml, swagger-webhooks-api.yaml, swagger-qr-api.yaml, "
             "swagger-access-token-api.yaml, swagger-order-management-api-2.3.24.yaml). The ePayment emulator "
-            "tests ran without validating their traffic. To run them, set VIPPS_SPEC_DIR to the folder that "
+            "tests ran without validating their traffic, and the fuzzing and stateful runs against those "
+            "documents (test_epayment_emulator_fuzz, test_epayment_emulator_stateful) were skipped. "
+            "To run them, set VIPPS_SPEC_DIR to the folder that "
             "holds those files (the project keeps them in shared/vipps-epayment beside the repository)."
         )
 
