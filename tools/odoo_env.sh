@@ -1,9 +1,10 @@
 # Sourced by tools/test.sh, tools/run.sh and tools/odoo_suite.sh: which Odoo to use, and is it
 # a working Odoo of the series this addon is for (the manifest's version says which).
 #
-#   find_odoo        sets odoo_bin (ODOO_BIN, else odoo or odoo-bin on PATH) and odoo_named
-#                    (1 when ODOO_BIN named it); odoo_bin stays empty when there is none.
-#   check_odoo BIN   0 when BIN is a working Odoo of the addon's series; else prints why and returns 1.
+#   find_odoo        sets odoo_bin (ODOO_BIN, else odoo or odoo-bin on PATH), odoo_named (1 when
+#                    ODOO_BIN named it) and, checking it once, odoo_problem (empty when it is a working
+#                    Odoo of the series; else why not) and odoo_version (what --version said).
+#   check_odoo BIN   0 when BIN is a working Odoo of the addon's series; else 1, with odoo_problem set.
 #   odoo_python_of BIN   the Python that runs BIN (the interpreter on its first line).
 #   odoo_addons_of PYTHON  Odoo's own addons folders, comma-separated.
 
@@ -17,27 +18,33 @@ find_odoo() {
   else
     odoo_bin=$(command -v odoo || command -v odoo-bin || true)
   fi
+  if [ -z "$odoo_bin" ]; then
+    odoo_problem="no Odoo installation found (set ODOO_BIN or put odoo on PATH)"
+    odoo_version=""
+    return 0
+  fi
+  check_odoo "$odoo_bin" || true
 }
 
+# Sets odoo_version (what --version said) and odoo_problem (empty, or why BIN is no working Odoo of the series).
 check_odoo() {
   local bin=$1 said status
-  if [ ! -e "$bin" ] && ! command -v "$bin" >/dev/null 2>&1; then
-    echo "$bin does not exist."
-    return 1
-  fi
-  if [ ! -x "$bin" ] && ! command -v "$bin" >/dev/null 2>&1; then
-    echo "$bin is not executable."
+  odoo_version=""
+  odoo_problem=""
+  if ! command -v "$bin" >/dev/null 2>&1; then
+    if [ -e "$bin" ]; then odoo_problem="$bin is not executable."; else odoo_problem="$bin does not exist."; fi
     return 1
   fi
   said=$("$bin" --version 2>&1) && status=0 || status=$?
   if [ "$status" -ne 0 ]; then
-    echo "$bin --version failed (exit $status): $(printf '%s' "$said" | tail -n 1)"
+    odoo_problem="$bin --version failed (exit $status): $(printf '%s' "$said" | tail -n 1)"
     return 1
   fi
+  odoo_version=$(printf '%s' "$said" | tail -n 1)
   case "$said" in
     *"Odoo Server $odoo_series"*) return 0 ;;
   esac
-  echo "$bin is not Odoo $odoo_series (it says: $(printf '%s' "$said" | tail -n 1)); this addon is for Odoo $odoo_series."
+  odoo_problem="$bin is not Odoo $odoo_series (it says: $odoo_version); this addon is for Odoo $odoo_series."
   return 1
 }
 

@@ -9,8 +9,8 @@ odoo_bin=$1
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tools/odoo_env.sh
 source "$repo/tools/odoo_env.sh"
-if ! reason=$(check_odoo "$odoo_bin"); then
-  echo "FAILED: $reason"
+if ! check_odoo "$odoo_bin"; then
+  echo "FAILED: $odoo_problem"
   exit 2
 fi
 

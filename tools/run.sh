@@ -28,8 +28,8 @@ done
 # shellcheck source=tools/odoo_env.sh
 source "$repo/tools/odoo_env.sh"
 find_odoo
-if [ -n "$odoo_named" ] && ! reason=$(check_odoo "$odoo_bin"); then
-  echo "ODOO_BIN=$odoo_bin is not a working Odoo $odoo_series: $reason" >&2
+if [ -n "$odoo_named" ] && [ -n "$odoo_problem" ]; then
+  echo "ODOO_BIN=$odoo_bin is not a working Odoo $odoo_series: $odoo_problem" >&2
   exit 2
 fi
 
@@ -57,10 +57,7 @@ free_port() {
   echo "Port $2 is taken by another program: $3 uses port $port instead." >&2
   echo "$port"
 }
-core_only=""
-if [ -z "$odoo_bin" ] || ! reason=$(check_odoo "$odoo_bin"); then
-  core_only=1
-fi
+core_only=${odoo_problem:+1}
 # Both emulators' ports up front: a taken one stops the run before the first demo, not between the two.
 emulator_port=$(free_port EMULATOR_PORT 8765 "the emulator") || exit 1
 if [ -n "$core_only" ]; then
@@ -111,7 +108,7 @@ start_epayment_emulator() {
 
 if [ -n "$core_only" ]; then
   echo
-  echo "No Odoo $odoo_series found${reason:+ ($reason)}: running the core demo against the emulators."
+  echo "No Odoo $odoo_series found ($odoo_problem): running the core demo against the emulators."
   echo
   echo "== MobilePay PoS API v10 (retired 2024), on its emulator =="
   .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto

@@ -23,8 +23,8 @@ source "$repo/tools/odoo_env.sh"
 
 # An Odoo named by ODOO_BIN must work: say so before anything else runs.
 find_odoo
-if [ -n "$odoo_named" ] && ! reason=$(check_odoo "$odoo_bin"); then
-  echo "FAILED: ODOO_BIN=$odoo_bin is not a working Odoo $odoo_series: $reason" >&2
+if [ -n "$odoo_named" ] && [ -n "$odoo_problem" ]; then
+  echo "FAILED: ODOO_BIN=$odoo_bin is not a working Odoo $odoo_series: $odoo_problem" >&2
   exit 2
 fi
 
@@ -64,16 +64,16 @@ fi
 echo
 echo "== Odoo $odoo_series suite =="
 if [ -z "$odoo_bin" ]; then
-  echo "SKIPPED: no Odoo installation found (set ODOO_BIN or put odoo on PATH); the Odoo suite did not run."
+  echo "SKIPPED: $odoo_problem; the Odoo suite did not run."
   total 0 0 0 "not run: no Odoo $odoo_series found"
   exit 0
 fi
-if ! reason=$(check_odoo "$odoo_bin"); then
-  echo "SKIPPED: $reason The Odoo suite did not run (set ODOO_BIN to an Odoo $odoo_series to run it)."
+if [ -n "$odoo_problem" ]; then
+  echo "SKIPPED: $odoo_problem The Odoo suite did not run (set ODOO_BIN to an Odoo $odoo_series to run it)."
   total 0 0 0 "not run: $odoo_bin is not Odoo $odoo_series"
   exit 0
 fi
-echo "using $odoo_bin ($("$odoo_bin" --version 2>/dev/null))"
+echo "using $odoo_bin ($odoo_version)"
 odoo_log=$(mktemp)
 trap 'rm -f "$core_log" "$odoo_log"' EXIT
 odoo_status=0
