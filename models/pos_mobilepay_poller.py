@@ -20,11 +20,10 @@ from datetime import timedelta
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, api, models
-from odoo.modules import module as odoo_module
 from odoo.tools import config as odoo_config
 
 from .mobilepay_states import RESERVED, UNSTARTED_STATES, WAITING_FOR_CUSTOMER
-from .pos_mobilepay_transaction import utcnow
+from .pos_mobilepay_transaction import in_test, utcnow
 from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR
 
 _logger = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ class PosMobilepayTransaction(models.Model):
         In tests (no commits allowed) it makes one round through the due transactions in the
         current cursor instead.
         """
-        if bool(odoo_module.current_test):
+        if in_test():
             now = utcnow()
             providers = {}
             for transaction in self.sudo().search(self._mobilepay_active_domain(), order="next_poll_at asc, id"):

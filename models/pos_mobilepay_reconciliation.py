@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
-from odoo.modules import module as odoo_module
 
 from ..mobilepay.errors import MobilePayError
 from .mobilepay_states import (
@@ -24,7 +23,7 @@ from .mobilepay_states import (
     RESERVED,
     UNSTARTED_STATES,
 )
-from .pos_mobilepay_transaction import utcnow
+from .pos_mobilepay_transaction import in_test, utcnow
 
 _logger = logging.getLogger(__name__)
 
@@ -34,10 +33,6 @@ RECONCILE_BUDGET_S = 60.0
 LOOKUP_LOST_AFTER = timedelta(minutes=5)
 ABANDON_PARAMETER = "pos_mobilepay.abandon_after_minutes"
 DEFAULT_ABANDON_MINUTES = 30
-
-
-def _testing():
-    return bool(odoo_module.current_test)
 
 
 class PosMobilepayTransaction(models.Model):
@@ -166,7 +161,7 @@ class PosMobilepayTransaction(models.Model):
                         transaction._mobilepay_note_error(_("Reconciling"), error)
                 return False
 
-        if _testing():
+        if in_test():
             return run(self)
         try:
             with self._mobilepay_own_cursor() as env:
@@ -208,5 +203,5 @@ class PosMobilepayTransaction(models.Model):
             return False
 
     def _mobilepay_reconcile_commit(self):
-        if not _testing():
+        if not in_test():
             self.env.cr.commit()  # pylint: disable=invalid-commit - cron: one settled item at a time

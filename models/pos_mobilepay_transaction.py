@@ -7,6 +7,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.modules import module as odoo_module
 from odoo.sql_db import Cursor
 
 from .mobilepay_flows import FLOW_SELECTION
@@ -29,6 +30,11 @@ MIN_POLL_AFTER_MS = 1000
 def utcnow():
     """Now, naive UTC with microseconds (Odoo's Datetime.now() drops them; poll delays need them)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def in_test():
+    """Whether Odoo runs a test now (no commits: the crons make one pass in the test's cursor instead)."""
+    return bool(odoo_module.current_test)
 
 
 class PosMobilepayTransaction(models.Model):

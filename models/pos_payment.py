@@ -57,14 +57,18 @@ class PosPayment(models.Model):
                 problem = _(
                     "its MobilePay transaction is already booked on %(order)s.", order=existing.pos_order_id.name
                 )
-            raise UserError(
-                _(
-                    "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",
-                    amount=vals.get("amount"),
-                    order=self.env["pos.order"].browse(vals.get("pos_order_id")).name or "",
-                    problem=problem,
-                )
+            order = self.env["pos.order"].browse(vals.get("pos_order_id"))
+            raise self._mobilepay_refusal(vals.get("amount"), order.name or "", problem)
+
+    def _mobilepay_refusal(self, amount, order_name, problem):
+        return UserError(
+            _(
+                "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",
+                amount=amount,
+                order=order_name,
+                problem=problem,
             )
+        )
 
     def _mobilepay_verify(self):
         """Every MobilePay payment line must be money the server saw MobilePay capture.
@@ -120,14 +124,7 @@ class PosPayment(models.Model):
                     age=order._mobilepay_minimum_age(),
                 )
             if problem:
-                raise UserError(
-                    _(
-                        "The MobilePay line of %(amount)s on %(order)s cannot be booked: %(problem)s",
-                        amount=payment.amount,
-                        order=order.name or order.pos_reference,
-                        problem=problem,
-                    )
-                )
+                raise self._mobilepay_refusal(payment.amount, order.name or order.pos_reference, problem)
             transaction.write({"pos_payment_id": payment.id})
 
     def _mobilepay_check_edit(self, vals):

@@ -11,14 +11,9 @@ import {
     mobilePayData,
 } from "@pos_mobilepay/app/mobilepay_state";
 
-const TERMINAL_IN_FLIGHT = ["waiting", "waitingCard", "waitingCapture", "waitingCancel", "reversing"];
-
 /** A payment line whose terminal is working on it (any terminal; a MobilePay line by its own state). */
 function lineInFlight(line) {
-    if (isMobilePayLine(line)) {
-        return isInFlight(line);
-    }
-    return TERMINAL_IN_FLIGHT.includes(line.getPaymentStatus());
+    return isInFlight(line) || line.getPaymentStatus() === "reversing";
 }
 
 patch(OrderPaymentValidation.prototype, {
