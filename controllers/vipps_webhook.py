@@ -26,9 +26,9 @@ import psycopg2
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
+from ..mobilepay.epayment.provider import notice_from_delivery
 from ..mobilepay.epayment.webhook_events import MAX_BODY_BYTES, WebhookRejected
 from ..mobilepay.provider import CheckinNotice
-from ..mobilepay.provider_epayment import notice_from_delivery
 from .main import _plain, read_limited_body
 
 _logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Field formats of the MobilePay PoS v10 API (API.md section 6).
+"""Field formats both APIs share: text, GUIDs, beacon ids, amounts (the PoS API v10's API.md section 6).
 
 Shared by the request models, the client and the emulator so that both sides
 agree on what a valid value is.
@@ -26,9 +26,6 @@ VALID_CHARACTERS = frozenset(
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 FIFTEEN_DIGITS_RE = re.compile(r"^[0-9]{15}$")
-VAT_RE = re.compile(r"^(DK|FI)[0-9]{8}$")
-SYSTEM_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
-MERCHANT_BRAND_ID_RE = re.compile(r"^(MPPOS|POSDK|POSFI)[0-9A-Za-z]{5}$")
 
 
 def invalid_characters(value: str) -> str:
@@ -79,32 +76,6 @@ def check_beacon_id(value: str) -> str:
     if isinstance(value, str) and GUID_RE.match(value):
         return value.lower()
     raise ValueError("must be a GUID or exactly 15 digits")
-
-
-def check_vat_number(value: str) -> str:
-    """The merchant VAT header: DK or FI followed by 8 digits."""
-    if not isinstance(value, str) or not VAT_RE.match(value):
-        raise ValueError("must be DK or FI followed by 8 digits, e.g. DK12345678")
-    return value
-
-
-def check_system_version(value: str) -> str:
-    if not isinstance(value, str) or not SYSTEM_VERSION_RE.match(value):
-        raise ValueError("must be Major.Minor.Build, e.g. 1.2.1")
-    return value
-
-
-def check_merchant_brand_id(value: str) -> str:
-    if not isinstance(value, str) or not MERCHANT_BRAND_ID_RE.match(value):
-        raise ValueError("must be MPPOS, POSDK or POSFI followed by 5 characters, e.g. MPPOS12345")
-    return value
-
-
-def check_merchant_location_id(value: str) -> str:
-    check_text(value, max_length=5)
-    if len(value) != 5:
-        raise ValueError("must be exactly 5 characters, e.g. 00001")
-    return value
 
 
 def to_amount(value) -> Decimal:

@@ -1,8 +1,8 @@
 """The provider seam: what the Odoo layer needs from a MobilePay backend, in neutral terms.
 
 The Odoo models and the POS frontend only see ``PaymentState``/``RefundState``
-and the snapshots below. ``MobilePayV10Provider`` (provider_v10.py) implements
-it on the PoS API v10, ``EPaymentProvider`` (provider_epayment.py) on the Vipps
+and the snapshots below. ``MobilePayV10Provider`` (v10/provider.py) implements
+it on the PoS API v10, ``EPaymentProvider`` (epayment/provider.py) on the Vipps
 MobilePay ePayment API. Where the two differ, a provider says so through its
 capabilities (``flows``, ``checkin_polling``, ``refunds_are_final``,
 ``merchant_chooses_reference``, ``one_payment_per_pos``) instead of its callers

@@ -1,4 +1,4 @@
-"""What the two terminal walkthroughs share (``mobilepay.walkthrough``, ``mobilepay.epayment.walkthrough``):
+"""What the two terminal walkthroughs share (``mobilepay.v10.walkthrough``, ``mobilepay.epayment.walkthrough``):
 timestamped lines, a QR code in the terminal, following a payment until it is reserved or ends, the
 amounts they take, and the command line's error handling (Ctrl-C cancels the payment a walk started)."""
 

@@ -1,14 +1,14 @@
 """Demo mode: the built-in emulators as the payment service.
 
 With ``environment = demo`` a v10 payment method talks to the emulator of the retired
-PoS API v10 (``mobilepay/emulator``) with the emulator's demo integrator, whatever
+PoS API v10 (``mobilepay/v10/emulator``) with the emulator's demo integrator, whatever
 credentials the form holds; its URL is the system parameter ``pos_mobilepay.emulator_url``
 (default ``http://127.0.0.1:8765``). An ePayment method in demo mode talks to the ePayment
 emulator (``mobilepay/epayment/emulator``) with its demo sales unit, at
 ``pos_mobilepay.epayment_emulator_url`` (default ``http://127.0.0.1:8766``).
 
 When nothing answers at a loopback URL, the emulator is started once as a detached
-process (``python -m mobilepay.emulator --host 127.0.0.1 --port <port>``, run from the
+process (``python -m mobilepay.v10.emulator --host 127.0.0.1 --port <port>``, run from the
 addon's root with Odoo's own interpreter). Several workers may want it at the same
 moment: a file lock per port serialises them, and the one holding the lock checks
 again before it starts anything. Then every caller waits (a few seconds at most)
@@ -30,8 +30,8 @@ import tempfile
 import time
 from urllib.parse import urlsplit
 
-from ..mobilepay.emulator import settings as emulator_settings
 from ..mobilepay.epayment.emulator import settings as epayment_settings
+from ..mobilepay.v10.emulator import settings as emulator_settings
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ DEMO_MERCHANT_LOCATION_ID = emulator_settings.DEMO_MERCHANT_LOCATION_ID
 
 EPAYMENT_URL_PARAMETER = "pos_mobilepay.epayment_emulator_url"
 DEFAULT_EPAYMENT_URL = "http://127.0.0.1:8766"
-V10_PROGRAM = "mobilepay.emulator"
+V10_PROGRAM = "mobilepay.v10.emulator"
 EPAYMENT_PROGRAM = "mobilepay.epayment.emulator"
 # The demo sales unit of the ePayment emulator (public demo values).
 EPAYMENT_CLIENT_ID = epayment_settings.DEMO_CLIENT_ID

@@ -11,10 +11,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.modules.registry import Registry
 
 from ..mobilepay import formats, qr
-from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.epayment.provider import merchant_qr_id
 from ..mobilepay.errors import MobilePayError, outcome_unknown
+from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PosSpec
-from ..mobilepay.provider_epayment import merchant_qr_id
 from . import mobilepay_demo
 from .mobilepay_states import FINAL_STATES
 from .pos_mobilepay_transaction import utcnow

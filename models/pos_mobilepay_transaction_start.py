@@ -20,19 +20,17 @@ from odoo import _, models
 from odoo.exceptions import UserError
 
 from ..mobilepay import formats, qr
-from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.epayment.errors import NOT_ENOUGH_REFUNDABLE, REFUND_PERIOD_EXPIRED
 from ..mobilepay.errors import (
-    PAYMENT_ALREADY_ACTIVE,
-    PAYMENT_TOO_OLD_TO_REFUND,
-    REFUND_AMOUNT_TOO_HIGH,
     MobilePayConflict,
     MobilePayError,
     is_busy,
     key_spent,
     outcome_unknown,
 )
+from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PaymentFlow, PaymentRequest, ReceiptLine
+from ..mobilepay.v10.errors import PAYMENT_ALREADY_ACTIVE, PAYMENT_TOO_OLD_TO_REFUND, REFUND_AMOUNT_TOO_HIGH
 from .mobilepay_states import (
     CAPTURED,
     FAILED,

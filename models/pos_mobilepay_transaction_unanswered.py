@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from odoo import _, models
 
-from ..mobilepay.client import new_idempotency_key
 from ..mobilepay.errors import MobilePayError, is_busy, outcome_unknown
+from ..mobilepay.idempotency import new_idempotency_key
 from .mobilepay_states import UNKNOWN
 from .pos_mobilepay_transaction import utcnow
 from .pos_mobilepay_transaction_processing import MAX_BACKOFF_S

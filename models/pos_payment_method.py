@@ -5,9 +5,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config as odoo_config
 
 from ..mobilepay import formats
-from ..mobilepay.client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
 from ..mobilepay.errors import MobilePayError
-from ..mobilepay.provider_v10 import make_provider
+from ..mobilepay.v10 import formats as v10_formats
+from ..mobilepay.v10.client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
+from ..mobilepay.v10.provider import make_provider
 from . import mobilepay_demo
 from .pos_payment_method_epayment import EPAYMENT_ACCOUNT_FIELDS
 
@@ -150,11 +151,11 @@ class PosPaymentMethod(models.Model):
     )
     def _check_mobilepay_settings(self):
         checks = (
-            ("mobilepay_merchant_vat", formats.check_vat_number, _("Merchant VAT Number")),
-            ("mobilepay_merchant_brand_id", formats.check_merchant_brand_id, _("Merchant Brand ID")),
-            ("mobilepay_merchant_location_id", formats.check_merchant_location_id, _("Merchant Location ID")),
+            ("mobilepay_merchant_vat", v10_formats.check_vat_number, _("Merchant VAT Number")),
+            ("mobilepay_merchant_brand_id", v10_formats.check_merchant_brand_id, _("Merchant Brand ID")),
+            ("mobilepay_merchant_location_id", v10_formats.check_merchant_location_id, _("Merchant Location ID")),
             ("mobilepay_system_name", formats.check_text, _("Client System Name")),
-            ("mobilepay_system_version", formats.check_system_version, _("Client System Version")),
+            ("mobilepay_system_version", v10_formats.check_system_version, _("Client System Version")),
             ("mobilepay_callback_alias", formats.check_text, _("Callback Alias")),
         )
         for method in self.filtered(lambda m: m.use_payment_terminal == "mobilepay"):

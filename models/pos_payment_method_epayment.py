@@ -11,11 +11,11 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config as odoo_config
 
 from ..mobilepay.epayment.config import DEFAULT_PLUGIN_NAME, DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
+from ..mobilepay.epayment.provider import make_provider as make_epayment_provider
 from ..mobilepay.epayment.schemas import CHECKED_IN_EVENT
 from ..mobilepay.epayment.signature import normalized_url
 from ..mobilepay.errors import MobilePayError
 from ..mobilepay.provider import PaymentFlow
-from ..mobilepay.provider_epayment import make_provider as make_epayment_provider
 from . import mobilepay_demo
 from .mobilepay_flows import FLOW_SELECTION
 

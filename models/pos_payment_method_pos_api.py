@@ -35,10 +35,11 @@ from odoo import _, models
 from odoo.exceptions import AccessError, UserError
 
 from ..mobilepay import formats
-from ..mobilepay.client import new_idempotency_key
-from ..mobilepay.errors import BEACON_ALREADY_USED, MobilePayConflict, MobilePayError, MobilePayValidationError
+from ..mobilepay.epayment.provider import msisdn
+from ..mobilepay.errors import MobilePayConflict, MobilePayError, MobilePayValidationError
+from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PaymentFlow
-from ..mobilepay.provider_epayment import msisdn
+from ..mobilepay.v10.errors import BEACON_ALREADY_USED
 from .mobilepay_flows import MAX_PERSONAL_QR
 from .mobilepay_states import (
     CANCELLED_BY_CASHIER,

@@ -11,9 +11,9 @@ from odoo.tests.common import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from ..mobilepay.client import new_idempotency_key
-from ..mobilepay.emulator import Emulator, EmulatorSettings
-from ..mobilepay.provider_v10 import make_provider
+from ..mobilepay.idempotency import new_idempotency_key
+from ..mobilepay.v10.emulator import Emulator, EmulatorSettings
+from ..mobilepay.v10.provider import make_provider
 from ..models import mobilepay_demo
 from ..models.pos_mobilepay_transaction import utcnow
 

@@ -33,8 +33,8 @@ from odoo.tests.common import ChromeBrowser
 
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
-from ..mobilepay.emulator import Emulator, EmulatorSettings
 from ..mobilepay.epayment.emulator import ControlError, EPaymentEmulator, EPaymentEmulatorSettings
+from ..mobilepay.v10.emulator import Emulator, EmulatorSettings
 from ..models import mobilepay_demo
 
 _logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.idempotency import new_idempotency_key
 from ..models.pos_mobilepay_transaction import utcnow
 from .common import MobilePayCommon
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.tests import tagged
 
-from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.idempotency import new_idempotency_key
 from ..models.pos_mobilepay_transaction import utcnow
 from .common import MobilePayCommon
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..mobilepay.client import new_idempotency_key
+from ..mobilepay.idempotency import new_idempotency_key
 from .common import MobilePayCommon
 
 

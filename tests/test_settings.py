@@ -7,7 +7,7 @@ import threading
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..mobilepay.emulator import EmulatorSettings
+from ..mobilepay.v10.emulator import EmulatorSettings
 from ..models import mobilepay_demo
 from .common import MobilePayCommon
 

@@ -27,10 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mobilepay.argtypes import whole_number  # noqa: E402
-from mobilepay.auth import clear_token_cache  # noqa: E402
-from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key  # noqa: E402
-from mobilepay.emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MERCHANT_VAT  # noqa: E402
-from mobilepay.environments import emulator as emulator_endpoints  # noqa: E402
+from mobilepay.v10.auth import clear_token_cache  # noqa: E402
+from mobilepay.v10.client import ClientConfig, MobilePayPosClient, new_idempotency_key  # noqa: E402
+from mobilepay.v10.emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MERCHANT_VAT  # noqa: E402
+from mobilepay.v10.environments import emulator as emulator_endpoints  # noqa: E402
 
 
 def percentile(values, fraction):
@@ -45,7 +45,7 @@ def start_emulator():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "mobilepay.emulator", "--port", str(port)],
+        [sys.executable, "-m", "mobilepay.v10.emulator", "--port", str(port)],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

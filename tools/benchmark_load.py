@@ -43,8 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from money_ledger import money_invariants, query, settle  # noqa: E402
 from odoo_harness import JsonRpc, OdooSetup, RpcError, add_odoo_arguments, addons_path, ui_order  # noqa: E402
 
-from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
-from mobilepay.emulator.api_errors import ControlError  # noqa: E402
+from mobilepay.v10.emulator import Emulator, EmulatorSettings  # noqa: E402
+from mobilepay.v10.emulator.api_errors import ControlError  # noqa: E402
 
 try:
     import websocket  # websocket-client, as Odoo's tours use

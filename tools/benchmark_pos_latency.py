@@ -48,8 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from odoo_harness import JsonRpc, OdooSetup, add_odoo_arguments, addons_path  # noqa: E402
 
-from mobilepay.emulator import Emulator, EmulatorSettings  # noqa: E402
 from mobilepay.epayment.emulator import EPaymentEmulator, EPaymentEmulatorSettings  # noqa: E402
+from mobilepay.v10.emulator import Emulator, EmulatorSettings  # noqa: E402
 
 try:
     import websocket  # websocket-client, as Odoo's tours use

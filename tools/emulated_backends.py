@@ -1,10 +1,10 @@
 """What the fault run needs to know of each backend's emulator: how to start it, where its faults go and
 which kinds, how the emulated customer acts, and how its ledger is read (``money_ledger``)."""
 
-from mobilepay.emulator import Emulator, EmulatorSettings
-from mobilepay.emulator.api_errors import ControlError as V10ControlError
 from mobilepay.epayment.emulator import EPaymentEmulator, EPaymentEmulatorSettings
 from mobilepay.epayment.emulator.problems import ControlError as EPaymentControlError
+from mobilepay.v10.emulator import Emulator, EmulatorSettings
+from mobilepay.v10.emulator.api_errors import ControlError as V10ControlError
 
 V10_PHONE = "+4520031801"
 

@@ -65,7 +65,7 @@ if [ -n "$core_only" ]; then
 fi
 emulator_url="http://127.0.0.1:$emulator_port"
 
-.venv/bin/python -m mobilepay.emulator --port "$emulator_port" &
+.venv/bin/python -m mobilepay.v10.emulator --port "$emulator_port" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
 started=""
@@ -111,7 +111,7 @@ if [ -n "$core_only" ]; then
   echo "No Odoo $odoo_series found ($odoo_problem): running the core demo against the emulators."
   echo
   echo "== MobilePay PoS API v10 (retired 2024), on its emulator =="
-  .venv/bin/python -m mobilepay.walkthrough --emulator "$emulator_url" --auto
+  .venv/bin/python -m mobilepay.v10.walkthrough --emulator "$emulator_url" --auto
   start_epayment_emulator
   echo
   echo "== Vipps MobilePay ePayment API (the live successor), on its emulator =="
@@ -120,7 +120,7 @@ if [ -n "$core_only" ]; then
   echo "The v10 emulator keeps running at $emulator_url (customer phone page: $emulator_url/phone),"
   echo "the ePayment emulator at $epayment_url (customer phone page: $epayment_url/phone)."
   echo "Take a payment yourself and play the customer on a phone page:"
-  echo "  .venv/bin/python -m mobilepay.walkthrough --emulator $emulator_url"
+  echo "  .venv/bin/python -m mobilepay.v10.walkthrough --emulator $emulator_url"
   echo "  .venv/bin/python -m mobilepay.epayment.walkthrough --emulator $epayment_url"
   echo "Press Ctrl-C to stop."
   wait "$emulator_pid"

@@ -1,19 +1,8 @@
-"""Emulator of the retired MobilePay Point of Sale API v10 (see API.md section 15).
+"""The old home of the MobilePay PoS v10 emulator, kept for one release (0.x installations and scripts).
 
-    from mobilepay.emulator import Emulator, EmulatorSettings
-
-    emu = Emulator(EmulatorSettings(payment_poll_delay_ms=50)).start()
-    print(emu.base_url, emu.demo.client_id, emu.demo.client_secret, emu.demo.merchant_vat)
-    ...
-    emu.stop()
-
-Run it as a program with ``python -m mobilepay.emulator`` (see ``--help``).
+The emulator now lives in ``mobilepay.v10.emulator``; ``python -m mobilepay.emulator`` still starts it.
 """
 
-from .api_errors import ControlError
-from .emulator import Emulator
-from .faults import Fault
-from .settings import EmulatorSettings
-from .state import DemoData
+from ..v10.emulator import ControlError, DemoData, Emulator, EmulatorSettings, Fault
 
-__all__ = ["Emulator", "EmulatorSettings", "DemoData", "ControlError", "Fault"]
+__all__ = ["ControlError", "DemoData", "Emulator", "EmulatorSettings", "Fault"]

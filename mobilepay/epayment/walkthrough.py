@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from .. import argtypes
 from ..provider import PaymentState
-from ..provider_epayment import make_provider
 from ..walkthrough_steps import add_amount_argument, follow_payment, give_up_unless_reserved, print_qr, run, say
 from .emulator.customers import DEMO_CUSTOMERS
 from .emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CURRENCY, DEMO_MSN, DEMO_SUBSCRIPTION_KEY
+from .provider import make_provider
 from .schemas import QrImageFormat
 
 WORDS = {

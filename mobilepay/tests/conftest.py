@@ -23,7 +23,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from mobilepay.emulator import Emulator, EmulatorSettings
+from mobilepay.v10.emulator import Emulator, EmulatorSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_DIR = REPO_ROOT.parent / "shared" / "mobilepay-pos-v10"

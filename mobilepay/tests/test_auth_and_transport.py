@@ -3,8 +3,8 @@
 import pytest
 from urllib3.exceptions import ConnectTimeoutError
 
-from mobilepay.auth import TokenProvider, clear_token_cache
 from mobilepay.transport import JitterRetry, retry_policy
+from mobilepay.v10.auth import TokenProvider, clear_token_cache
 
 
 class FakeClock:

@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 import vcr
 
-from mobilepay.auth import clear_token_cache
-from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key
-from mobilepay.environments import SANDBOX
-from mobilepay.environments import emulator as emulator_endpoints
-from mobilepay.schemas import PaymentStatus, RefundStatus
+from mobilepay.v10.auth import clear_token_cache
+from mobilepay.v10.client import ClientConfig, MobilePayPosClient, new_idempotency_key
+from mobilepay.v10.environments import SANDBOX
+from mobilepay.v10.environments import emulator as emulator_endpoints
+from mobilepay.v10.schemas import PaymentStatus, RefundStatus
 
 CASSETTES = Path(__file__).parent / "cassettes"
 MODE = os.environ.get("MOBILEPAY_RECORD", "")

@@ -6,10 +6,11 @@ import pytest
 import requests
 
 from mobilepay import errors
-from mobilepay.auth import clear_token_cache
-from mobilepay.client import ClientConfig, MobilePayPosClient, new_idempotency_key
-from mobilepay.environments import emulator as emulator_endpoints
-from mobilepay.schemas import PaymentStatus, RefundStatus
+from mobilepay.v10 import errors as v10_errors
+from mobilepay.v10.auth import clear_token_cache
+from mobilepay.v10.client import ClientConfig, MobilePayPosClient, new_idempotency_key
+from mobilepay.v10.environments import emulator as emulator_endpoints
+from mobilepay.v10.schemas import PaymentStatus, RefundStatus
 
 CARD_USER = "+4520031801"
 PARTIAL_CAPTURE_USER = "+4520031805"
@@ -88,7 +89,7 @@ def test_pos_lifecycle(client, emulator):
             name="Kasse 1",
             idempotency_key=new_idempotency_key(),
         )
-    assert caught.value.code == errors.POS_ALREADY_EXISTS
+    assert caught.value.code == v10_errors.POS_ALREADY_EXISTS
     client.delete_pos(pos_id)
     client.delete_pos(pos_id)  # already gone counts as done
     with pytest.raises(errors.MobilePayNotFound):
@@ -114,7 +115,7 @@ def test_pos_with_a_fifteen_digit_beacon(client, emulator):
             beacon_id="123456789012345",
             idempotency_key=new_idempotency_key(),
         )
-    assert caught.value.code == errors.BEACON_ALREADY_USED
+    assert caught.value.code == v10_errors.BEACON_ALREADY_USED
 
 
 def test_payment_flow_checkin_first(client, pos):
@@ -134,7 +135,7 @@ def test_payment_flow_checkin_first(client, pos):
     assert captured.status is PaymentStatus.CAPTURED and captured.partial_capture_possible is None
     with pytest.raises(errors.MobilePayConflict) as caught:
         client.capture_payment(payment_id, "10.00")
-    assert caught.value.code == errors.CAPTURED_WITH_OTHER_AMOUNT
+    assert caught.value.code == v10_errors.CAPTURED_WITH_OTHER_AMOUNT
     assert client.find_payment_ids(order_id="Order-1", captured=True) == [payment_id]
 
 
@@ -190,7 +191,7 @@ def test_partial_capture_refused_for_cards_that_cannot(client, pos):
     client.simulate_accept_payment(pos.beacon_id, CARD_USER)
     with pytest.raises(errors.MobilePayConflict) as caught:
         client.capture_payment(payment_id, "60.00")
-    assert caught.value.code == errors.PARTIAL_CAPTURE_NOT_POSSIBLE
+    assert caught.value.code == v10_errors.PARTIAL_CAPTURE_NOT_POSSIBLE
 
 
 def test_cancel_by_client_user_and_mobilepay(client, pos, emulator):
@@ -209,7 +210,7 @@ def test_cancel_by_client_user_and_mobilepay(client, pos, emulator):
     assert client.get_payment(by_mobilepay).status is PaymentStatus.CANCELLED_BY_MOBILEPAY
     with pytest.raises(errors.MobilePayConflict) as caught:
         client.cancel_payment(by_mobilepay)
-    assert caught.value.code == errors.CANNOT_CANCEL
+    assert caught.value.code == v10_errors.CANNOT_CANCEL
 
 
 def test_reservation_expires(client, pos, emulator):
@@ -220,14 +221,14 @@ def test_reservation_expires(client, pos, emulator):
     assert client.get_payment(payment_id).status is PaymentStatus.EXPIRED_AND_CANCELLED
     with pytest.raises(errors.MobilePayConflict) as caught:
         client.capture_payment(payment_id, "12.50")
-    assert caught.value.code == errors.NOT_RESERVED
+    assert caught.value.code == v10_errors.NOT_RESERVED
 
 
 def test_one_active_payment_and_1301_recovery(client, pos):
     lost = pay(client, pos, order_id="Order-lost")
     with pytest.raises(errors.MobilePayConflict) as caught:
         pay(client, pos, order_id="Order-new")
-    assert caught.value.code == errors.PAYMENT_ALREADY_ACTIVE
+    assert caught.value.code == v10_errors.PAYMENT_ALREADY_ACTIVE
     assert caught.value.correlation_id
     # API.md 11.1: find the active payment, cancel it, initiate again.
     assert client.find_payment_ids(pos_id=pos.pos_id) == [lost]
@@ -278,7 +279,7 @@ def test_refunds_partial_several_and_over_refund(client, pos):
             currency_code="DKK",
             idempotency_key=new_idempotency_key(),
         )
-    assert caught.value.code == errors.REFUND_AMOUNT_TOO_HIGH
+    assert caught.value.code == v10_errors.REFUND_AMOUNT_TOO_HIGH
     assert caught.value.origin == "PoS"
 
 
@@ -509,7 +510,7 @@ def test_definite_and_unknown_outcomes(plain_client, pos, emulator):
 
 
 def test_provider_finds_payments_and_refunds_by_our_order_ids(emulator):
-    from mobilepay.provider_v10 import make_provider
+    from mobilepay.v10.provider import make_provider
 
     clear_token_cache()
     provider = make_provider(

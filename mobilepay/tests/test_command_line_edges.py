@@ -13,11 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from mobilepay import walkthrough, walkthrough_steps
-from mobilepay.emulator import __main__ as emulator_cli
+from mobilepay import walkthrough_steps
 from mobilepay.epayment import walkthrough as epayment_walkthrough
 from mobilepay.epayment.emulator import __main__ as epayment_emulator_cli
 from mobilepay.provider import PaymentState
+from mobilepay.v10 import walkthrough
+from mobilepay.v10.emulator import __main__ as emulator_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,9 +96,9 @@ def test_the_v10_emulator_still_takes_a_negative_refund_reservation_delay():
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["mobilepay.emulator", "--client-id", ""], "argument --client-id: must not be empty"),
+        (["mobilepay.v10.emulator", "--client-id", ""], "argument --client-id: must not be empty"),
         (["mobilepay.epayment.emulator", "--webhook-timeout", "0"], "argument --webhook-timeout: must be a positive"),
-        (["mobilepay.walkthrough", "--emulator", "notaurl"], "argument --emulator: needs an http(s) URL"),
+        (["mobilepay.v10.walkthrough", "--emulator", "notaurl"], "argument --emulator: needs an http(s) URL"),
         (["mobilepay.epayment.walkthrough", "--amount", "nan"], "argument --amount: must be a finite number of DKK"),
         (["mobilepay.epayment.walkthrough", "--amount", "-inf"], "argument --amount: expected one argument"),
     ],
@@ -151,7 +152,7 @@ def _interrupt_when_waiting(module, base_url):
 @pytest.mark.parametrize(
     ("module", "fixture", "id_key", "status_key", "cancelled"),
     [
-        ("mobilepay.walkthrough", "emulator", "paymentId", "status", ("CancelledByClient",)),
+        ("mobilepay.v10.walkthrough", "emulator", "paymentId", "status", ("CancelledByClient",)),
         ("mobilepay.epayment.walkthrough", "epayment_emulator", "reference", "state", ("ABORTED", "TERMINATED")),
     ],
 )

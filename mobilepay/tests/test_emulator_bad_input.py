@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from mobilepay.emulator import EmulatorSettings
+from mobilepay.v10.emulator import EmulatorSettings
 
 
 def _control(api, name, body):
@@ -74,7 +74,7 @@ def test_every_setting_is_checked():
     """A setting added without saying what it takes would be refused by update(): this names it."""
     import dataclasses
 
-    from mobilepay.emulator.settings import _FIELD_KINDS
+    from mobilepay.v10.emulator.settings import _FIELD_KINDS
 
     assert {f.name for f in dataclasses.fields(EmulatorSettings)} == set(_FIELD_KINDS)
 
@@ -156,7 +156,7 @@ def test_a_huge_chunked_body_is_refused_without_being_kept(api, emulator):
     ],
 )
 def test_command_line_refuses_bad_values(argv, words):
-    run = subprocess.run([sys.executable, "-m", "mobilepay.emulator", *argv], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "mobilepay.v10.emulator", *argv], capture_output=True, text=True,
                          timeout=30)
     assert run.returncode == 2
     assert words in run.stderr
@@ -167,7 +167,7 @@ def test_command_line_says_when_the_port_is_taken():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        run = subprocess.run([sys.executable, "-m", "mobilepay.emulator", "--port", str(port)], capture_output=True,
+        run = subprocess.run([sys.executable, "-m", "mobilepay.v10.emulator", "--port", str(port)], capture_output=True,
                              text=True, timeout=30)
     assert run.returncode == 1
     assert "in use" in run.stderr and "Traceback" not in run.stderr

@@ -17,7 +17,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 
-from mobilepay.errors import SIMULATION_REFUSALS  # noqa: E402
+from mobilepay.v10.errors import SIMULATION_REFUSALS  # noqa: E402
 
 EXAMPLES = 25  # per operation and generation mode
 SIMULATION = "/pos/app/usersimulation/"

@@ -152,7 +152,7 @@ def test_every_checkin_notifies_even_when_it_pairs_at_once(api, emulator, receiv
 
 
 def test_callbacks_from_settings_survive_reset(emulator, receiver):
-    from mobilepay.emulator import Emulator, EmulatorSettings
+    from mobilepay.v10.emulator import Emulator, EmulatorSettings
 
     endpoint = receiver()
     emu = Emulator(EmulatorSettings(callbacks={"odoo": endpoint.url}))

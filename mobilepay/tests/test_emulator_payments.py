@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mobilepay.emulator import ControlError
+from mobilepay.v10.emulator import ControlError
 
 DK_USER = "+4520031801"
 DEBIT_USER = "+4520031802"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mobilepay.emulator import ControlError, Emulator, EmulatorSettings
+from mobilepay.v10.emulator import ControlError, Emulator, EmulatorSettings
 
 
 def _control(api, name, body=None):
@@ -69,8 +69,8 @@ def test_phone_state_follows_the_payment(api, emulator):
 
 
 def test_phone_state_speaks_the_customers_words(api):
-    from mobilepay.emulator.phone_page import CUSTOMER_WORDS
-    from mobilepay.schemas import PaymentStatus
+    from mobilepay.v10.emulator.phone_page import CUSTOMER_WORDS
+    from mobilepay.v10.schemas import PaymentStatus
 
     assert set(CUSTOMER_WORDS) == set(PaymentStatus), "every status has words for the customer"
     pos_id = api.create_pos()
@@ -144,9 +144,9 @@ async function until(check) {
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is needed to run the page's script")
 def test_phone_page_script_checks_in_approves_and_rejects(api, emulator, tmp_path):
-    import mobilepay.emulator
+    import mobilepay.v10.emulator
 
-    page = Path(mobilepay.emulator.__file__).with_name("static") / "phone.html"
+    page = Path(mobilepay.v10.emulator.__file__).with_name("static") / "phone.html"
     harness = tmp_path / "harness.js"
     harness.write_text(PAGE_HARNESS, encoding="utf-8")
     pos_id = api.create_pos(name="Kasse 5")
@@ -325,7 +325,7 @@ def test_wsgi_app_can_be_used_without_a_server():
 
 
 def test_command_line(monkeypatch):
-    from mobilepay.emulator.__main__ import build_parser, main
+    from mobilepay.v10.emulator.__main__ import build_parser, main
 
     args = build_parser().parse_args([])
     assert (args.host, args.port) == ("127.0.0.1", 8765)

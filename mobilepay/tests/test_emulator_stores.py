@@ -62,6 +62,6 @@ def test_unknown_or_foreign_store_is_404(api, emulator):
 
 
 def test_store_ids_are_stable_across_emulators():
-    from mobilepay.emulator import Emulator
+    from mobilepay.v10.emulator import Emulator
 
     assert Emulator().demo.store_id == Emulator().demo.store_id

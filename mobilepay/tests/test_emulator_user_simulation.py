@@ -89,7 +89,7 @@ def test_checkin_on_a_deleted_pos_is_refused(api, pos, error):
 
 
 def test_python_user_controls(api, emulator, pos):
-    from mobilepay.emulator import ControlError
+    from mobilepay.v10.emulator import ControlError
 
     pos_id, beacon = pos
     payment_id = api.initiate(pos_id)

@@ -15,8 +15,8 @@ import requests
 from mobilepay import errors
 from mobilepay.epayment.auth import clear_token_cache
 from mobilepay.epayment.errors import EPaymentBusy
+from mobilepay.epayment.provider import derived_key, make_provider
 from mobilepay.provider import PaymentState
-from mobilepay.provider_epayment import derived_key, make_provider
 from mobilepay.transport import BUSY_STATUSES, RETRY_STATUSES, JitterRetry, make_session, retry_after_seconds
 
 

@@ -95,7 +95,7 @@ def test_faults_over_http(epayment_api, epayment_emulator):
 
 
 def test_fault_class_is_the_v10_one():
-    from mobilepay.emulator import Fault as V10Fault
+    from mobilepay.v10.emulator import Fault as V10Fault
 
     assert Fault is V10Fault
 

@@ -3,7 +3,7 @@ would answer it, remembered for the request's Idempotency-Key (faults.py, API.md
 
 import pytest
 
-from mobilepay.emulator import Emulator, EmulatorSettings
+from mobilepay.v10.emulator import Emulator, EmulatorSettings
 
 
 def _coded(response, problem, status, code):

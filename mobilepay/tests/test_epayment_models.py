@@ -7,10 +7,10 @@ import pytest
 from mobilepay.epayment import config as epayment_config
 from mobilepay.epayment import environments
 from mobilepay.epayment.http import check_idempotency_key
+from mobilepay.epayment.provider import derived_key, merchant_qr_id, minor_units, msisdn, payment_state
 from mobilepay.epayment.schemas import Amount, CreatePaymentRequest, GetPaymentResponse, Problem
 from mobilepay.errors import MobilePayValidationError
 from mobilepay.provider import PaymentState
-from mobilepay.provider_epayment import derived_key, merchant_qr_id, minor_units, msisdn, payment_state
 
 DKK = {"currency": "DKK", "value": 12550}
 

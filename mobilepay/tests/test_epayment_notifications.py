@@ -10,9 +10,9 @@ import pytest
 
 from mobilepay import errors
 from mobilepay.epayment.auth import clear_token_cache
+from mobilepay.epayment.provider import make_provider
 from mobilepay.epayment.webhook_events import WebhookRejected
 from mobilepay.provider import CheckinNotice, PaymentFlow, PaymentNotice, PaymentRequest, PaymentState, PosSpec
-from mobilepay.provider_epayment import make_provider
 
 
 class Receiver:

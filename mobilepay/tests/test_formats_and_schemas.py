@@ -6,7 +6,8 @@ import pydantic
 import pytest
 
 from mobilepay import formats
-from mobilepay.schemas import (
+from mobilepay.v10 import formats as v10_formats
+from mobilepay.v10.schemas import (
     CreatePosRequest,
     CreateRefundRequest,
     ErrorBody,
@@ -62,13 +63,13 @@ def test_beacon_id_rejects_others(value):
 
 @pytest.mark.parametrize("value", ["DK12345678", "FI90000040"])
 def test_vat_number(value):
-    assert formats.check_vat_number(value) == value
+    assert v10_formats.check_vat_number(value) == value
 
 
 @pytest.mark.parametrize("value", ["DK-12345678", "SE12345678", "DK1234567", "dk12345678"])
 def test_vat_number_rejected(value):
     with pytest.raises(ValueError):
-        formats.check_vat_number(value)
+        v10_formats.check_vat_number(value)
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from decimal import Decimal
 import pytest
 
 from mobilepay import errors
-from mobilepay.auth import clear_token_cache as clear_v10_tokens
 from mobilepay.epayment.auth import clear_token_cache as clear_epayment_tokens
+from mobilepay.epayment.provider import make_provider as make_epayment_provider
 from mobilepay.provider import PaymentFlow, PaymentRequest, PaymentState, PosSpec, RefundState
-from mobilepay.provider_epayment import make_provider as make_epayment_provider
-from mobilepay.provider_v10 import make_provider as make_v10_provider
+from mobilepay.v10.auth import clear_token_cache as clear_v10_tokens
+from mobilepay.v10.provider import make_provider as make_v10_provider
 
 
 def checked(contract, response):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mobilepay import walkthrough
+from mobilepay.v10 import walkthrough
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ tells the emulator when it moved so that what fell due (expiry, with its webhook
 import threading
 from datetime import datetime, timezone
 
-from ...emulator.clock import Clock
+from ...emulator_kit.clock import Clock
 
 
 class EmulatorClock(Clock):

@@ -1,4 +1,4 @@
-"""Fault injection: the v10 emulator's faults (``mobilepay/emulator/faults.py``) on the ePayment paths.
+"""Fault injection: the v10 emulator's faults (``mobilepay/emulator_kit/faults.py``) on the ePayment paths.
 
 Kinds ``status``, ``latency`` (``latency_ms``, or drawn up to ``latency_max_ms``), ``drop_before``,
 ``drop_after`` (state changed, answer lost) and ``body``; ``path`` exact or an ``fnmatch`` pattern such
@@ -20,7 +20,7 @@ is spent on it). On other paths it is answered before anything is looked at, lik
 refusal that is not remembered (a busy gateway) is a ``status`` fault.
 """
 
-from ...emulator.faults import KINDS, Fault, Faults
+from ...emulator_kit.faults import KINDS, Fault, Faults
 from .problems import ERROR_CODES, ApiError, coded
 
 __all__ = ["EPaymentFaults", "Fault", "KINDS", "EPAYMENT_KINDS"]

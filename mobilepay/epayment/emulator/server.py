@@ -6,7 +6,7 @@ spoofed as ``client_id``), but the Access Token API's headers are exactly ``clie
 Otherwise it is the v10 emulator's handler (quiet logging, the socket for connection-drop faults).
 """
 
-from ...emulator.server import EmulatorRequestHandler
+from ...emulator_kit.request_handler import EmulatorRequestHandler
 
 UNDERSCORE_HEADERS_KEY = "epayment_emulator.underscore_headers"
 

@@ -1,14 +1,14 @@
 """The public face of the emulator: state, WSGI app, HTTP server and test controls."""
 
-from ..emulator_kit.lifecycle import ServedEmulator
+from ...emulator_kit.clock import Clock
+from ...emulator_kit.faults import Faults
+from ...emulator_kit.lifecycle import ServedEmulator
+from ...emulator_kit.request_handler import SERVER_THREAD_NAME, EmulatorRequestHandler
 from . import customer_actions, payment_flow, refund_flow
 from .api_errors import ControlError, SimulationError
 from .app import EmulatorApp
-from .clock import Clock
-from .faults import Faults
 from .notifier import Notifier
 from .poll_tracker import PollTracker
-from .server import SERVER_THREAD_NAME, EmulatorRequestHandler
 from .settings import EmulatorSettings
 from .state import EmulatorState, merchant_id_for
 from .tokens import TokenIssuer

@@ -1,6 +1,6 @@
 """Payments: initiate, prepare, ready, capture, cancel, query (API.md sections 8.3, 10, 11)."""
 
-from .. import formats
+from ... import formats
 from ..schemas import PaymentStatus
 from .api_errors import ApiError, ControlError
 from .records import Payment

@@ -11,10 +11,10 @@ import time
 
 import requests
 
-from .errors import MobilePayAuthenticationError, api_error_class
+from ..errors import MobilePayAuthenticationError, api_error_class
+from ..token_cache import TokenCache
+from ..transport import network_error
 from .schemas import AccessToken
-from .token_cache import TokenCache
-from .transport import network_error
 
 _logger = logging.getLogger(__name__)
 

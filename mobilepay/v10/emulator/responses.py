@@ -3,8 +3,8 @@
 from werkzeug.wrappers import Response
 
 # Action endpoints answer 200 with no body (and no Content-Type): ``empty_response()``.
-from ..emulator_kit.json_responses import empty_response as empty_response
-from ..emulator_kit.json_responses import json_response as json_response
+from ...emulator_kit.json_responses import empty_response as empty_response
+from ...emulator_kit.json_responses import json_response as json_response
 from .api_errors import ApiError
 
 

@@ -3,8 +3,8 @@
 
 import logging
 
-from .. import formats
-from ..emulator_kit.wsgi_app import EmulatorCall, FaultInjectingApp
+from ... import formats
+from ...emulator_kit.wsgi_app import EmulatorCall, FaultInjectingApp
 from . import (
     auth_endpoints,
     control_endpoints,

@@ -1,6 +1,6 @@
 """Points of sale: create, find, read, delete, and the polled check-in (API.md section 8.2)."""
 
-from .. import formats
+from ... import formats
 from .api_errors import ApiError
 from .records import PointOfSale
 

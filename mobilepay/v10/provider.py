@@ -1,10 +1,8 @@
 """``PaymentProvider`` on the MobilePay PoS API v10 (or its emulator)."""
 
-from . import qr
-from .client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION, ClientConfig, MobilePayPosClient
-from .environments import by_name
-from .errors import MobilePayValidationError
-from .provider import (
+from .. import qr
+from ..errors import MobilePayValidationError
+from ..provider import (
     PaymentProvider,
     PaymentSnapshot,
     PaymentState,
@@ -13,6 +11,8 @@ from .provider import (
     RefundState,
     StoreInfo,
 )
+from .client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION, ClientConfig, MobilePayPosClient
+from .environments import by_name
 from .schemas import PaymentStatus, RefundStatus
 
 PAYMENT_STATES = {

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from .. import formats
+from ... import formats
 from ..schemas import PaymentStatus, RefundStatus
 from .api_errors import ApiError, ControlError
 from .records import Refund

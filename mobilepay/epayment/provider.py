@@ -13,162 +13,47 @@ How the v10-shaped seam maps (ePayment API.md sections 13 and 14):
 * check-ins are pushed only (``read_notification``), never polled.
 """
 
-import re
-import uuid
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
-from .epayment.client import EPaymentClient
-from .epayment.config import EPaymentConfig
-from .epayment.environments import by_name
-from .epayment.errors import ALREADY_AUTHORIZED, REFERENCE_NOT_FOUND
-from .epayment.qr_client import QrClient
-from .epayment.schemas import (
-    CHECKED_IN_EVENT,
-    PAYMENT_WEBHOOK_EVENTS,
-    REFERENCE_PATTERN,
-    CheckedInEvent,
-    EventName,
-    State,
-)
-from .epayment.webhook_events import parse_delivery
-from .epayment.webhooks_client import WebhooksClient
-from .errors import MobilePayApiError, MobilePayForbidden, MobilePayNotFound, MobilePayValidationError
-from .provider import (
-    CheckinNotice,
+from ..errors import MobilePayApiError, MobilePayForbidden, MobilePayNotFound, MobilePayValidationError
+from ..provider import (
     PaymentFlow,
-    PaymentNotice,
     PaymentProvider,
     PaymentRequest,
     PaymentSnapshot,
-    PaymentState,
     PosRegistration,
     RefundSnapshot,
     RefundState,
     StartedPayment,
 )
+from .client import EPaymentClient
+from .config import EPaymentConfig
+from .environments import by_name
+from .errors import ALREADY_AUTHORIZED, REFERENCE_NOT_FOUND
+from .provider_terms import (  # noqa: F401 - msisdn and notice_from_delivery are imported from here
+    PUSH_FIELDS,
+    attempt_parts,
+    checked_reference,
+    derived_key,
+    major_units,
+    merchant_qr_id,
+    minor_units,
+    msisdn,
+    notice_from_delivery,
+    payment_state,
+    provider_status,
+    quantity_text,
+    state_after_cancel,
+)
+from .qr_client import QrClient
+from .schemas import (
+    CHECKED_IN_EVENT,
+    PAYMENT_WEBHOOK_EVENTS,
+    EventName,
+)
+from .webhooks_client import WebhooksClient
 
 DEFAULT_POLL_DELAY_MS = 1000  # "1-2 s is reasonable while a cashier waits" (API.md 9)
-_KEY_NAMESPACE = uuid.UUID("6f1f7d52-3c7e-4a8e-9a43-5d0c1c9b2e11")
-_PUSH_FIELDS = {
-    PaymentFlow.PHONE_NUMBER: "phone_number",
-    PaymentFlow.PERSONAL_QR: "personal_qr",
-    PaymentFlow.STICKER: "customer_token",
-}
-
-
-def minor_units(amount, currency):
-    """Decimal major units -> integer minor units, refusing what cannot be paid exactly (API.md 6.1)."""
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        raise MobilePayValidationError(f"Invalid amount {amount!r}.") from None
-    cents = value * 100
-    if cents != cents.to_integral_value() or value < 0:
-        raise MobilePayValidationError(f"{currency} {amount} cannot be paid: at most two decimals, not negative.")
-    return {"currency": currency, "value": int(cents)}
-
-
-def major_units(amount):
-    return (Decimal(amount.value) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-# Local numbers as typed in the countries Vipps MobilePay serves: how many digits, and a trunk prefix.
-_LOCAL_NUMBERS = {"45": (8, 8, ""), "47": (8, 8, ""), "358": (7, 11, "0")}
-
-
-def msisdn(text, country_code=None):
-    """A phone number as typed at the till (``+45 12 34 56 78``, ``12345678``) -> ``4512345678``.
-
-    A number typed without its country code is read as a local number of ``country_code`` (the
-    shop's country: ``"45"`` Denmark, ``"47"`` Norway, ``"358"`` Finland); a customer from another
-    country has their number typed with its code (``+47 …`` at a Danish till)."""
-    digits = re.sub(r"[\s().-]", "", text or "")
-    if digits.startswith("+"):
-        digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif country_code in _LOCAL_NUMBERS:
-        shortest, longest, trunk = _LOCAL_NUMBERS[country_code]
-        local = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
-        if (not trunk or digits.startswith(trunk)) and shortest <= len(local) <= longest and local.isdigit():
-            digits = country_code + local
-    if not re.fullmatch(r"[1-9]\d{9,14}", digits):  # a country code never starts with 0
-        raise MobilePayValidationError("The phone number must be a mobile number with its country code, "
-                                       "e.g. +45 12 34 56 78.")
-    return digits
-
-
-def derived_key(reference, action, *parts):
-    """A stable Idempotency-Key (36 characters) for ``action`` on ``reference``: the same on every retry."""
-    return str(uuid.uuid5(_KEY_NAMESPACE, "/".join([reference, action, *map(str, parts)])))
-
-
-def _attempt(attempt):
-    """The key parts of a later attempt: none for the first (the keys of rows made before attempts existed)."""
-    return (f"attempt-{int(attempt)}",) if attempt else ()
-
-
-def _reference(value):
-    if not isinstance(value, str) or not re.fullmatch(REFERENCE_PATTERN, value):
-        raise MobilePayValidationError("An ePayment reference is 8 to 50 letters, digits or dashes.")
-    return value
-
-
-def merchant_qr_id(merchant_pos_id):
-    """A sticker id from our PoS id: URL-path-safe, at most 64 characters (API.md 11.2)."""
-    cleaned = re.sub(r"[^A-Za-z0-9-]+", "-", merchant_pos_id or "").strip("-")[:64]
-    if not cleaned:
-        raise MobilePayValidationError("The till needs an id made of letters, digits or dashes.")
-    return cleaned
-
-
-# The final states of a payment nobody approved (API.md 8.1).
-_ENDED_UNAPPROVED = {
-    State.ABORTED: PaymentState.CANCELLED_BY_CUSTOMER,
-    State.EXPIRED: PaymentState.EXPIRED,
-    State.TERMINATED: PaymentState.CANCELLED_BY_CASHIER,
-}
-
-
-def payment_state(payment):
-    """Our state from ePayment's ``state`` + ``aggregate`` (API.md 8.3 and 13.2)."""
-    agg = payment.aggregate
-    if payment.state is State.CREATED:
-        flow = (payment.metadata or {}).get("flow")
-        if flow == PaymentFlow.QR_ON_SCREEN.value:
-            return PaymentState.WAITING_FOR_CUSTOMER  # no "scanned" signal exists (API.md 15.7)
-        return PaymentState.WAITING_FOR_APPROVAL  # pushed to the customer's app
-    if payment.state is State.AUTHORIZED:
-        if agg.captured_amount.value > 0:
-            return PaymentState.CAPTURED
-        if agg.cancelled_amount.value > 0:
-            return PaymentState.CANCELLED_BY_CASHIER
-        return PaymentState.RESERVED
-    return _ENDED_UNAPPROVED[payment.state]
-
-
-def state_after_cancel(answer):
-    """Our state from a cancel's ModificationResponse (``state`` + ``aggregate``, no metadata)."""
-    if answer.state is State.AUTHORIZED:
-        if answer.aggregate.captured_amount.value > 0:
-            return PaymentState.CAPTURED
-        return PaymentState.CANCELLED_BY_CASHIER
-    return _ENDED_UNAPPROVED.get(answer.state, PaymentState.CANCELLED_BY_CASHIER)
-
-
-def provider_status(payment):
-    agg = payment.aggregate
-    status = payment.state.value
-    if payment.state is State.AUTHORIZED:
-        if agg.captured_amount.value:
-            status += "/captured"
-        elif agg.cancelled_amount.value:
-            status += "/cancelled"
-        if agg.refunded_amount.value:
-            status += "/refunded"
-    return status
-
-
 class EPaymentProvider(PaymentProvider):
     name = "vipps_epayment"
     flows = frozenset(PaymentFlow)
@@ -258,7 +143,7 @@ class EPaymentProvider(PaymentProvider):
     # ------------------------------------------------------------------ payments
 
     def create_payment(self, request):
-        reference = _reference(request.reference or request.order_id)
+        reference = checked_reference(request.reference or request.order_id)
         amount = minor_units(request.amount, request.currency)
         extra = {
             "description": (request.label or "")[:100] if request.label and len(request.label) >= 3 else None,
@@ -277,7 +162,7 @@ class EPaymentProvider(PaymentProvider):
             customer = msisdn(customer)  # the caller made it whole (its shop's country code)
         answer = self.client.create_push_payment(reference=reference, amount=amount,
                                                  idempotency_key=request.idempotency_key,
-                                                 **{_PUSH_FIELDS[request.flow]: customer}, **extra)
+                                                 **{PUSH_FIELDS[request.flow]: customer}, **extra)
         return StartedPayment(payment_id=answer.reference)
 
     @staticmethod
@@ -297,7 +182,7 @@ class EPaymentProvider(PaymentProvider):
                 "tax_percentage": max(0, min(100, int(line.tax_percentage))),
                 "unit_info": {
                     "unit_price": minor_units(abs(line.unit_price), request.currency)["value"],
-                    "quantity": _quantity(line.quantity),
+                    "quantity": quantity_text(line.quantity),
                     "quantity_unit": "PCS",
                 },
                 "discount": minor_units(line.discount, request.currency)["value"] if line.discount else None,
@@ -334,7 +219,7 @@ class EPaymentProvider(PaymentProvider):
     def find_payment(self, order_id, reference=None):
         """The payment of this attempt, whatever its state: the reference names exactly one attempt."""
         try:
-            return self.get_payment(_reference(reference or order_id))
+            return self.get_payment(checked_reference(reference or order_id))
         except MobilePayApiError as error:
             if isinstance(error, MobilePayNotFound) or error.code == REFERENCE_NOT_FOUND:
                 return None
@@ -345,7 +230,7 @@ class EPaymentProvider(PaymentProvider):
         # The currency is the sales unit's (API.md 6.1); read it back only when the caller does not say.
         currency = currency or self.client.get_payment(payment_id).amount.currency.value
         value = minor_units(amount, currency)
-        key = idempotency_key or derived_key(payment_id, "capture", value["value"], *_attempt(attempt))
+        key = idempotency_key or derived_key(payment_id, "capture", value["value"], *attempt_parts(attempt))
         answer = self.client.capture(payment_id, value, key)
         return major_units(answer.aggregate.captured_amount)
 
@@ -354,7 +239,7 @@ class EPaymentProvider(PaymentProvider):
         payment's state as the answer shows it: a payment the customer rejected (or that expired) before
         the cancel arrived stays what it was."""
         answer = self.client.cancel(payment_id, idempotency_key or derived_key(payment_id, "cancel",
-                                                                              *_attempt(attempt)))
+                                                                              *attempt_parts(attempt)))
         return state_after_cancel(answer)
 
     def cancel_unless_approved(self, payment_id, idempotency_key=None, attempt=0):
@@ -362,7 +247,7 @@ class EPaymentProvider(PaymentProvider):
 
         Returns False when the customer approved first: the reservation is kept for the caller to
         capture or release."""
-        key = idempotency_key or derived_key(payment_id, "cancel-unapproved", *_attempt(attempt))
+        key = idempotency_key or derived_key(payment_id, "cancel-unapproved", *attempt_parts(attempt))
         try:
             self.client.cancel(payment_id, key, transaction_only=True)
         except MobilePayApiError as error:
@@ -415,24 +300,6 @@ class EPaymentProvider(PaymentProvider):
 
     def cancel_refund(self, refund_id):
         raise MobilePayValidationError("An ePayment refund is final when it is made; it cannot be cancelled.")
-
-
-def notice_from_delivery(raw_body, headers, secrets_by_url):
-    """A ``PaymentNotice`` or ``CheckinNotice`` from a signed delivery (``WebhookRejected`` otherwise)."""
-    event = parse_delivery(raw_body, headers, secrets_by_url)
-    if isinstance(event, CheckedInEvent):
-        return CheckinNotice(pos_id=event.merchant_qr_id, customer_token=event.customer_token,
-                             checked_in_at=event.initiated_at, merchant_id=event.msn)
-    return PaymentNotice(payment_id=event.reference, event=event.name.value, success=event.success,
-                         idempotency_key=event.idempotency_key)
-
-
-def _quantity(value):
-    text = format(Decimal(str(value)).normalize(), "f")
-    if "." in text:
-        whole, frac = text.split(".")
-        text = f"{whole}.{frac[:8]}".rstrip("0").rstrip(".")
-    return text.lstrip("-")[:10] or "0"
 
 
 def make_provider(environment, *, client_id, client_secret, subscription_key, msn, base_url=None,

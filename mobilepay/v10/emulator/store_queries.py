@@ -1,6 +1,6 @@
 """GET /stores, GET /stores/detailed, GET /stores/{storeId} (API.md section 8.1)."""
 
-from .. import formats
+from .. import formats as v10_formats
 from .api_errors import ApiError, NotFound
 
 
@@ -13,11 +13,11 @@ def find_stores(state, ctx, merchant_brand_id, merchant_location_id):
     if merchant_brand_id is None:
         return stores
     try:
-        formats.check_merchant_brand_id(merchant_brand_id)
+        v10_formats.check_merchant_brand_id(merchant_brand_id)
     except ValueError:
         raise ApiError("1119") from None
     try:
-        formats.check_merchant_location_id(merchant_location_id)
+        v10_formats.check_merchant_location_id(merchant_location_id)
     except ValueError:
         raise ApiError("1120") from None
     return [

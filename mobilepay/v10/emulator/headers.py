@@ -5,13 +5,12 @@ system version (1153/1157/1161), obsolete system name only when sent
 (1156/1160), then, on the four create POSTs, the idempotency key (1162-1164).
 """
 
-from .. import formats
+from ... import formats
+from ...emulator_kit.request_handler import HEADER_COUNTS_KEY  # lower-case header name -> times sent
+from .. import formats as v10_formats
 from .api_errors import ApiError, Unauthorized
 from .state import RequestContext
 from .tokens import InvalidToken
-
-# Set by the emulator's request handler: lower-case header name -> how many times it was sent.
-HEADER_COUNTS_KEY = "mobilepay_emulator.header_counts"
 
 VAT_HEADER = "X-MobilePay-Merchant-VAT-Number"
 VERSION_HEADER = "X-MobilePay-Client-System-Version"
@@ -57,13 +56,13 @@ def authenticate(request, state, issuer, correlation_id) -> RequestContext:
         raise Unauthorized("X-IBM-Client-Id missing or not matching the access token")
 
     claim_vat = claims.get("merchant_vat")
-    if claim_vat is not None and not (isinstance(claim_vat, str) and formats.VAT_RE.match(claim_vat)):
+    if claim_vat is not None and not (isinstance(claim_vat, str) and v10_formats.VAT_RE.match(claim_vat)):
         raise ApiError("1182")
     vat, duplicated = header(request, VAT_HEADER)
     if duplicated:
         raise ApiError("1155")
     if vat is not None:
-        if not formats.VAT_RE.match(vat):
+        if not v10_formats.VAT_RE.match(vat):
             raise ApiError("1159")
         if claim_vat is not None and vat != claim_vat:
             # [Unconfirmed] a merchant-bound token used with another merchant's VAT header.
@@ -77,7 +76,7 @@ def authenticate(request, state, issuer, correlation_id) -> RequestContext:
         raise ApiError("1153")
     if duplicated:
         raise ApiError("1157")
-    if not formats.SYSTEM_VERSION_RE.match(version):
+    if not v10_formats.SYSTEM_VERSION_RE.match(version):
         raise ApiError("1161")
 
     name, duplicated = header(request, NAME_HEADER, comma_means_duplicate=False)

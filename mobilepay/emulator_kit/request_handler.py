@@ -9,11 +9,11 @@ from collections import Counter
 
 from werkzeug.serving import WSGIRequestHandler
 
-from .headers import HEADER_COUNTS_KEY
-
 _logger = logging.getLogger("mobilepay.emulator.http")
 
 SERVER_THREAD_NAME = "mobilepay-emulator-http"
+# Where the handler leaves the count of each header line, for the "duplicated header" errors.
+HEADER_COUNTS_KEY = "mobilepay_emulator.header_counts"
 
 
 class EmulatorRequestHandler(WSGIRequestHandler):

@@ -1,9 +1,9 @@
 """Errors the emulator answers with, as exceptions raised by the business logic."""
 
 # ControlError: a test control (Python or /emulator/... endpoint) could not be carried out.
-from ..emulator_kit.controls import ControlError as ControlError
+from ...emulator_kit.controls import ControlError as ControlError
+from ...formats import check_guid
 from ..errors import ERROR_CODES, SIMULATION_REFUSALS
-from ..formats import check_guid
 
 # The codes of a refused user-simulation action (HTTP 500), shared with the client.
 SIMULATION_ERROR_CODES = SIMULATION_REFUSALS

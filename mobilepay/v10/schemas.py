@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from . import formats
+from .. import formats
 
 # --------------------------------------------------------------------------- enums
 

@@ -33,8 +33,8 @@ import dataclasses
 
 from werkzeug.routing import Rule
 
-from ..emulator_kit import controls
-from ..emulator_kit.controls import ok, required
+from ...emulator_kit import controls
+from ...emulator_kit.controls import ok, required
 from .api_errors import ControlError
 from .responses import json_response
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from .. import formats
-from ..emulator_kit.locked_state import LockedState
+from ...emulator_kit.locked_state import LockedState
+from .. import formats as v10_formats
 from ..schemas import ACTIVE_PAYMENT_STATUSES, PaymentStatus, RefundStatus
 from .api_errors import ApiError, ControlError, NotFound
 from .customers import DEFAULT_TEST_USERS, SimulatedUser, normalize_phone_number
@@ -115,9 +115,9 @@ class EmulatorState(LockedState):
                   activated=True, balance=None, street="Main Street 1", zip_code="1000", city="Copenhagen",
                   brand_name="Emulator Brand"):
         try:
-            formats.check_vat_number(merchant_vat)
-            formats.check_merchant_brand_id(merchant_brand_id)
-            formats.check_merchant_location_id(merchant_location_id)
+            v10_formats.check_vat_number(merchant_vat)
+            v10_formats.check_merchant_brand_id(merchant_brand_id)
+            v10_formats.check_merchant_location_id(merchant_location_id)
         except ValueError as exc:
             raise ControlError(str(exc)) from None
         store_id = store_id_for(merchant_vat, merchant_brand_id, merchant_location_id)

@@ -8,7 +8,7 @@ the emulator clock (``emulator_kit.signed_tokens``).
 
 import uuid
 
-from ..emulator_kit.signed_tokens import InvalidToken, SignedTokens
+from ...emulator_kit.signed_tokens import InvalidToken, SignedTokens
 
 __all__ = ["SCOPE", "InvalidToken", "TokenIssuer"]
 

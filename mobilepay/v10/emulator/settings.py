@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from ..emulator_kit.tunable_settings import TunableSettings
+from ...emulator_kit.tunable_settings import TunableSettings
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -10,24 +10,18 @@ caller can store it durably before the call and reuse it on a retry.
 """
 
 import logging
-from dataclasses import dataclass, field
-from typing import Optional
 
-import pydantic
 import requests
 
-from . import formats
+from .. import formats
+from ..errors import MobilePayNotFound, MobilePayValidationError
+from ..idempotency import new_idempotency_key  # noqa: F401 - the client's callers import it from here
+from ..polling import PollGate
+from ..transport import make_session, network_error
+from . import formats as v10_formats
+from .answers import parse_answer, read_answer
 from .auth import TokenProvider
-from .environments import Endpoints
-from .errors import (
-    SIMULATION_REFUSALS,
-    MobilePayNotFound,
-    MobilePayResponseError,
-    MobilePaySimulationRefused,
-    MobilePayValidationError,
-    api_error_class,
-)
-from .polling import PollGate
+from .config import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION, ClientConfig, valid_guid, valid_model  # noqa: F401
 from .schemas import (
     AcceptPaymentRequest,
     CancelPaymentByUserRequest,
@@ -35,7 +29,6 @@ from .schemas import (
     CheckIn,
     CreatePosRequest,
     CreateRefundRequest,
-    ErrorBody,
     InitiatePaymentRequest,
     Payment,
     PaymentCreated,
@@ -53,71 +46,8 @@ from .schemas import (
     StoreList,
     UserCheckInRequest,
 )
-from .transport import make_session, network_error
 
 _logger = logging.getLogger(__name__)
-
-DEFAULT_SYSTEM_NAME = "Odoo pos_mobilepay"
-SIMULATION_PATHS = ("/checkin", "/acceptpayment", "/cancelpaymentbyuser")
-DEFAULT_SYSTEM_VERSION = "19.0.1"
-
-
-@dataclass(frozen=True)
-class ClientConfig:
-    """Everything a client needs to talk to one merchant's MobilePay account.
-
-    ``api_key`` is the ``X-IBM-Client-Id`` value (defaults to the client id).
-    ``send_system_name`` also sends the obsolete ``X-MobilePay-Client-System-Name``
-    header (off by default: API.md section 4 says clients should not send it; it was
-    dropped on 2020-03-27).
-    """
-
-    endpoints: Endpoints
-    client_id: str
-    client_secret: str = field(repr=False)
-    merchant_vat: str
-    api_key: Optional[str] = None
-    system_name: str = DEFAULT_SYSTEM_NAME
-    system_version: str = DEFAULT_SYSTEM_VERSION
-    send_system_name: bool = False
-    bind_token_to_merchant: bool = False
-    write_timeout: float = 2.0  # POST and DELETE (API.md 11.4)
-    read_timeout: float = 0.5  # GET, polling or not
-    max_retries: int = 2
-    backoff_factor: float = 0.2
-
-    def __post_init__(self):
-        problems = []
-        if not self.client_id:
-            problems.append("the client id is missing")
-        if not self.client_secret:
-            problems.append("the client secret is missing")
-        for label, check, value in (
-            ("merchant VAT number", formats.check_vat_number, self.merchant_vat),
-            ("client system version", formats.check_system_version, self.system_version),
-            ("client system name", formats.check_text, self.system_name),
-        ):
-            try:
-                check(value)
-            except ValueError as exc:
-                problems.append(f"the {label} {exc}")
-        if problems:
-            raise MobilePayValidationError("Invalid MobilePay settings: " + "; ".join(problems) + ".")
-
-
-def _model(cls, **values):
-    try:
-        return cls(**values)
-    except pydantic.ValidationError as exc:
-        raise MobilePayValidationError.from_pydantic(cls.__name__, exc) from None
-
-
-def _guid(value, label):
-    try:
-        return formats.check_guid(value)
-    except ValueError as exc:
-        raise MobilePayValidationError(f"Invalid {label}: {exc}") from None
-
 
 class MobilePayPosClient:
     """One merchant's connection to the PoS API v10."""
@@ -199,70 +129,10 @@ class MobilePayPosClient:
             self.tokens.invalidate(token)
             token = self.tokens.token()
             response = self._send(method, url, token, body, params, idempotency_key, session)
-        raw = self._read(response, method, path)
+        raw = read_answer(response, method, path)
         if answer is None:
             return raw
-        return self._parse(answer, raw, response.status_code, method, path)
-
-    @staticmethod
-    def _parse(model, raw, status, method, path):
-        try:
-            return model.model_validate(raw)
-        except pydantic.ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err.get('loc', ())) or 'body'}: {err.get('msg', 'invalid')}"
-                for err in exc.errors(include_url=False, include_input=False)[:3]
-            )
-            raise MobilePayResponseError(
-                status, message=f"the answer could not be understood ({problems})", method=method, path=path
-            ) from None
-
-    @staticmethod
-    def _read(response, method, path):
-        if 200 <= response.status_code < 300:
-            if not response.content or not response.content.strip():
-                return None
-            try:
-                return response.json()
-            except ValueError:
-                raise MobilePayResponseError(
-                    response.status_code, message="the answer was not JSON", method=method, path=path
-                ) from None
-        error = ErrorBody()
-        try:
-            raw = response.json()
-            if isinstance(raw, dict):
-                # The prose docs write CorrelationId, the spec correlationId: read keys case-insensitively.
-                lowered = {str(k).lower(): v for k, v in raw.items()}
-                error = ErrorBody(
-                    code=lowered.get("code"),
-                    message=lowered.get("message"),
-                    correlation_id=lowered.get("correlationid"),
-                    origin=lowered.get("origin"),
-                )
-        except ValueError:
-            pass
-        correlation_id = error.correlation_id or response.headers.get("CorrelationId")
-        _logger.info(
-            "MobilePay %s %s answered HTTP %s code %s correlation %s",
-            method,
-            path,
-            response.status_code,
-            error.code,
-            correlation_id,
-        )
-        error_class = api_error_class(response.status_code)
-        if response.status_code == 500 and error.code in SIMULATION_REFUSALS and path in SIMULATION_PATHS:
-            error_class = MobilePaySimulationRefused
-        raise error_class(
-            response.status_code,
-            code=error.code,
-            message=error.message,
-            correlation_id=correlation_id,
-            origin=error.origin,
-            method=method,
-            path=path,
-        )
+        return parse_answer(answer, raw, response.status_code, method, path)
 
     def _poll(self, key, path, answer):
         """A polling GET: wait for the last pollDelayInMs, then remember the new one."""
@@ -295,7 +165,7 @@ class MobilePayPosClient:
             response = self.session.get(url, timeout=self.config.read_timeout, headers={"Accept": "application/json"})
         except requests.RequestException as exc:
             raise network_error(exc, f"GET {url}", self.config.read_timeout) from None
-        return self._read(response, "GET", "/.well-known/openid-configuration")
+        return read_answer(response, "GET", "/.well-known/openid-configuration")
 
     # ------------------------------------------------------------------ stores
 
@@ -312,7 +182,7 @@ class MobilePayPosClient:
         return self._call("GET", "/stores/detailed", params=params, answer=StoreList).root
 
     def get_store(self, store_id):
-        return self._call("GET", f"/stores/{_guid(store_id, 'storeId')}", answer=Store)
+        return self._call("GET", f"/stores/{valid_guid(store_id, 'storeId')}", answer=Store)
 
     def find_store_id(self, merchant_brand_id, merchant_location_id):
         """The storeId of (merchantBrandId, merchantLocationId), or None when MobilePay knows no such store."""
@@ -323,11 +193,11 @@ class MobilePayPosClient:
     def _store_filter(merchant_brand_id, merchant_location_id):
         problems = []
         try:
-            formats.check_merchant_brand_id(merchant_brand_id)
+            v10_formats.check_merchant_brand_id(merchant_brand_id)
         except ValueError as exc:
             problems.append(f"merchantBrandId {exc}")
         try:
-            formats.check_merchant_location_id(merchant_location_id)
+            v10_formats.check_merchant_location_id(merchant_location_id)
         except ValueError as exc:
             problems.append(f"merchantLocationId {exc}")
         if problems:
@@ -349,7 +219,7 @@ class MobilePayPosClient:
         require_payment_before_checkin=False,
     ):
         """Register a PoS; returns its posId. A null beacon id lets MobilePay generate one."""
-        body = _model(
+        body = valid_model(
             CreatePosRequest,
             merchant_pos_id=merchant_pos_id,
             store_id=store_id,
@@ -363,12 +233,12 @@ class MobilePayPosClient:
         return self._call("POST", "/pointofsales", body=body.to_json(), idempotency_key=key, answer=PosCreated).pos_id
 
     def get_pos(self, pos_id):
-        return self._call("GET", f"/pointofsales/{_guid(pos_id, 'posId')}", answer=PointOfSale)
+        return self._call("GET", f"/pointofsales/{valid_guid(pos_id, 'posId')}", answer=PointOfSale)
 
     def find_pos_ids(self, *, store_id=None, beacon_id=None, merchant_pos_id=None):
         params = {}
         if store_id is not None:
-            params["storeId"] = _guid(store_id, "storeId")
+            params["storeId"] = valid_guid(store_id, "storeId")
         if beacon_id is not None:
             try:
                 params["beaconId"] = formats.check_beacon_id(beacon_id)
@@ -386,14 +256,14 @@ class MobilePayPosClient:
     def delete_pos(self, pos_id, missing_ok=True):
         """Offboard a PoS. A 404 (already deleted) counts as success unless ``missing_ok`` is False."""
         try:
-            self._call("DELETE", f"/pointofsales/{_guid(pos_id, 'posId')}")
+            self._call("DELETE", f"/pointofsales/{valid_guid(pos_id, 'posId')}")
         except MobilePayNotFound:
             if not missing_ok:
                 raise
 
     def get_checkin(self, pos_id):
         """The check-in on a PoS (a polling endpoint: respects pollDelayInMs)."""
-        pos_id = _guid(pos_id, "posId")
+        pos_id = valid_guid(pos_id, "posId")
         return self._poll(("checkin", pos_id), f"/pointofsales/{pos_id}/checkin", CheckIn)
 
     # ------------------------------------------------------------------ payments
@@ -411,7 +281,7 @@ class MobilePayPosClient:
         restrictions=None,
     ):
         """Start a payment with a known amount; returns its paymentId."""
-        body = _model(
+        body = valid_model(
             InitiatePaymentRequest,
             pos_id=pos_id,
             order_id=order_id,
@@ -427,7 +297,7 @@ class MobilePayPosClient:
 
     def prepare_payment(self, *, pos_id, order_id, idempotency_key):
         """Start a payment whose amount comes later (``payment_ready``); returns its paymentId."""
-        body = _model(PreparePaymentRequest, pos_id=pos_id, order_id=order_id)
+        body = valid_model(PreparePaymentRequest, pos_id=pos_id, order_id=order_id)
         key = self._key(idempotency_key)
         answer = self._call(
             "POST", "/payments/prepare", body=body.to_json(), idempotency_key=key, answer=PaymentCreated
@@ -444,7 +314,7 @@ class MobilePayPosClient:
         merchant_payment_label=None,
         restrictions=None,
     ):
-        body = _model(
+        body = valid_model(
             PaymentReadyRequest,
             amount=amount,
             currency_code=currency_code,
@@ -452,18 +322,18 @@ class MobilePayPosClient:
             merchant_payment_label=merchant_payment_label,
             restrictions=restrictions,
         )
-        self._call("POST", f"/payments/{_guid(payment_id, 'paymentId')}/ready", body=body.to_json())
+        self._call("POST", f"/payments/{valid_guid(payment_id, 'paymentId')}/ready", body=body.to_json())
 
     def get_payment(self, payment_id):
         """The payment's state (a polling endpoint: respects pollDelayInMs)."""
-        payment_id = _guid(payment_id, "paymentId")
+        payment_id = valid_guid(payment_id, "paymentId")
         return self._poll(("payment", payment_id), f"/payments/{payment_id}", Payment)
 
     def find_payment_ids(self, *, pos_id=None, order_id=None, captured=False):
         """Active or Reserved payments (or Captured ones with ``captured=True``) of a PoS and/or order."""
         params = {}
         if pos_id is not None:
-            params["posId"] = _guid(pos_id, "posId")
+            params["posId"] = valid_guid(pos_id, "posId")
         if order_id is not None:
             params["orderId"] = order_id
         if not params:
@@ -474,17 +344,17 @@ class MobilePayPosClient:
 
     def capture_payment(self, payment_id, amount):
         """Capture a Reserved payment, fully or (when possible) partially."""
-        body = _model(CapturePaymentRequest, amount=amount)
-        self._call("POST", f"/payments/{_guid(payment_id, 'paymentId')}/capture", body=body.to_json())
+        body = valid_model(CapturePaymentRequest, amount=amount)
+        self._call("POST", f"/payments/{valid_guid(payment_id, 'paymentId')}/capture", body=body.to_json())
 
     def cancel_payment(self, payment_id):
-        self._call("POST", f"/payments/{_guid(payment_id, 'paymentId')}/cancel")
+        self._call("POST", f"/payments/{valid_guid(payment_id, 'paymentId')}/cancel")
 
     # ------------------------------------------------------------------ refunds
 
     def create_refund(self, *, payment_id, refund_order_id, amount, currency_code, idempotency_key):
         """Start a refund of a Captured payment; returns its refundId (then poll, then capture)."""
-        body = _model(
+        body = valid_model(
             CreateRefundRequest,
             payment_id=payment_id,
             refund_order_id=refund_order_id,
@@ -496,18 +366,18 @@ class MobilePayPosClient:
 
     def get_refund(self, refund_id):
         """The refund's state (a polling endpoint: respects pollDelayInMs)."""
-        refund_id = _guid(refund_id, "refundId")
+        refund_id = valid_guid(refund_id, "refundId")
         return self._poll(("refund", refund_id), f"/refunds/{refund_id}", Refund)
 
     def find_refund_ids(self, payment_id):
-        params = {"paymentId": _guid(payment_id, "paymentId")}
+        params = {"paymentId": valid_guid(payment_id, "paymentId")}
         return self._call("GET", "/refunds", params=params, answer=RefundIds).refund_ids
 
     def capture_refund(self, refund_id):
-        self._call("POST", f"/refunds/{_guid(refund_id, 'refundId')}/capture")
+        self._call("POST", f"/refunds/{valid_guid(refund_id, 'refundId')}/capture")
 
     def cancel_refund(self, refund_id):
-        self._call("POST", f"/refunds/{_guid(refund_id, 'refundId')}/cancel")
+        self._call("POST", f"/refunds/{valid_guid(refund_id, 'refundId')}/cancel")
 
     # ------------------------------------------------------------------ user simulation (sandbox, emulator)
 
@@ -523,18 +393,12 @@ class MobilePayPosClient:
         return self._call("POST", path, body=body.to_json(), base=base, session=self._simulation_session)
 
     def simulate_checkin(self, beacon_id, phone_number):
-        self._simulation("/checkin", _model(UserCheckInRequest, beacon_id=beacon_id, phone_number=phone_number))
+        self._simulation("/checkin", valid_model(UserCheckInRequest, beacon_id=beacon_id, phone_number=phone_number))
 
     def simulate_accept_payment(self, beacon_id, phone_number):
         self._simulation(
-            "/acceptpayment", _model(AcceptPaymentRequest, beacon_id=beacon_id, phone_number=phone_number)
+            "/acceptpayment", valid_model(AcceptPaymentRequest, beacon_id=beacon_id, phone_number=phone_number)
         )
 
     def simulate_cancel_payment_by_user(self, beacon_id):
-        self._simulation("/cancelpaymentbyuser", _model(CancelPaymentByUserRequest, beacon_id=beacon_id))
-
-
-def new_idempotency_key():
-    """A fresh idempotency key (a GUID). Store it before the call that uses it."""
-    return formats.new_guid()
-
+        self._simulation("/cancelpaymentbyuser", valid_model(CancelPaymentByUserRequest, beacon_id=beacon_id))
