@@ -31,6 +31,9 @@ def build_parser():
     p.add_argument("--fast-webhook-retries", action="store_true",
                    help="retry failed webhook deliveries after short delays instead of the real schedule")
     p.add_argument("--require-https-webhooks", action="store_true", help="refuse webhook URLs that are not https")
+    p.add_argument("--no-special-amounts", dest="special_amounts", action="store_false",
+                   help="treat the test environment's special amounts (151 insufficient funds, 201 unknown result, "
+                        "refunds of 123 and 124, ...) like any other amount")
     p.add_argument("--msn", default=defaults.demo_msn, help="MSN of the demo sales unit")
     p.add_argument("--currency", default=defaults.demo_currency, choices=("DKK", "EUR", "NOK"),
                    help="currency of the demo sales unit")
@@ -42,6 +45,7 @@ def settings_from(args) -> EPaymentEmulatorSettings:
     settings = EPaymentEmulatorSettings(
         token_expires_in_s=args.token_expires_in, payment_expiry_s=args.payment_expiry,
         webhook_timeout_s=args.webhook_timeout, webhook_require_https=args.require_https_webhooks,
+        special_amounts=args.special_amounts,
         public_base_url=args.public_url.rstrip("/") if args.public_url else None,
         demo_msn=args.msn, demo_currency=args.currency,
     )
@@ -69,6 +73,8 @@ def _banner(emu):
         f"  MSN                   {demo.msn}   ({demo.merchant_name}, {demo.currency})",
         f"  phone page            {emu.phone_url}",
         f"  test controls         {emu.base_url}/emulator/...   (state: {emu.base_url}/emulator/state)",
+        "  special amounts       " + ("on: 151, 182-187, 197, 202 fail, 201 unknown for 1 h, refunds 123/124 fail"
+                                      if emu.settings.special_amounts else "off (--no-special-amounts)"),
         "  demo customers:",
     ]
     for customer in demo.customers:

@@ -5,8 +5,9 @@ Meanwhile the payment is ``processing`` (its snapshot says so) and a cancel is r
 (API.md 7.5; remembered for its key like any 4xx); a capture gets 6080 as before any approval. At
 the end, on a timer thread, the payment is approved as ``emu.approve`` would (a payment that is no
 longer CREATED by then, e.g. rejected or expired meanwhile, is left as it is; a refusal, e.g. a
-customer under ``minimumUserAge``, ends the approving and leaves it CREATED). ``reset()`` and
-``stop()`` call off the timers still waiting.
+customer under ``minimumUserAge`` or a special test amount that fails such as 151, ends the approving
+and leaves it CREATED; the test amount 201 ends it with the result unknown for an hour,
+special_amounts.py). ``reset()`` and ``stop()`` call off the timers still waiting.
 """
 
 import logging

@@ -8,6 +8,10 @@ Errors answer ``400 {"error": "..."}``. Every body is optional unless a field is
     GET    /emulator/state                                  payments, registrations, callback QRs, check-ins
     POST   /emulator/settings                               {"payment_expiry_s": 60, ...} (settings fields)
     POST   /emulator/clock/advance                          {"seconds": 600} (required)
+    GET    /emulator/special-amounts                        {"on": true, "approval": {"151": "insufficient funds",
+                                                             ...}, "unknownResult": {"201": 3600}, "refund": {...}}
+    POST   /emulator/special-amounts                        {"on": false} (required): the setting special_amounts
+                                                            (special_amounts.py), answered as GET
     GET    /emulator/payments/{reference}?msn=              the payment as the emulator holds it
     POST   /emulator/payments/{reference}/approve           {"phoneNumber": "4512345678", "msn": "123456"}
     POST   /emulator/payments/{reference}/reject            {"msn": ...}
@@ -37,6 +41,7 @@ from werkzeug.routing import Rule
 
 from ...emulator_kit import controls
 from ...emulator_kit.controls import control_body, ok, required
+from . import special_amounts
 from .problems import ControlError
 from .responses import json_response
 
@@ -56,6 +61,18 @@ def advance_clock(call):
     except ValueError as exc:
         raise ControlError(f"seconds: {exc}") from None
     return ok(clockOffsetSeconds=call.emulator.clock.offset_seconds)
+
+
+def list_special_amounts(call):
+    return json_response(special_amounts.to_json(call.settings))
+
+
+def switch_special_amounts(call):
+    on = required(control_body(call), "on")
+    if not isinstance(on, bool):
+        raise ControlError("on must be true or false")
+    call.settings.special_amounts = on
+    return list_special_amounts(call)
 
 
 def payment(call, reference):
@@ -142,6 +159,8 @@ def rules():
         Rule(p + "/state", methods=["GET"], endpoint=controls.dump_state),
         Rule(p + "/settings", methods=["POST"], endpoint=update_settings),
         Rule(p + "/clock/advance", methods=["POST"], endpoint=advance_clock),
+        Rule(p + "/special-amounts", methods=["GET"], endpoint=list_special_amounts),
+        Rule(p + "/special-amounts", methods=["POST"], endpoint=switch_special_amounts),
         Rule(p + "/payments/<reference>", methods=["GET"], endpoint=payment),
         Rule(p + "/payments/<reference>/approve", methods=["POST"], endpoint=approve),
         Rule(p + "/payments/<reference>/reject", methods=["POST"], endpoint=reject),

@@ -122,7 +122,9 @@ class EPaymentEmulator(ServedEmulator):
 
     def approve(self, reference, phone_number=None, msn=None) -> dict:
         """The customer approves in the app: AUTHORIZED. ControlError when not possible (not CREATED, sent to
-        another customer, unknown customer, under ``minimumUserAge``)."""
+        another customer, unknown customer, under ``minimumUserAge``, a special test amount that fails, e.g.
+        151 "insufficient funds (test amount 151)"). The test amount 201: the snapshot stays CREATED, with
+        ``unknownResultUntil`` an hour ahead (special_amounts.py)."""
         return self._payment_action(payments.approve, reference, msn, phone_number)
 
     def reject(self, reference, msn=None) -> dict:
@@ -130,7 +132,8 @@ class EPaymentEmulator(ServedEmulator):
         return self._payment_action(payments.reject, reference, msn)
 
     def expire(self, reference, msn=None) -> dict:
-        """EXPIRED now, as if the 10 minutes had passed."""
+        """EXPIRED now, as if the 10 minutes had passed (a payment approved with the test amount 201, whose
+        result is unknown for an hour, too)."""
         return self._payment_action(payments.expire, reference, msn)
 
     def set_processing(self, reference, processing=True, msn=None) -> dict:

@@ -171,7 +171,10 @@ def force_approve(call, reference):
     """Test environment only (API.md 7.7): approve as the given customer, or with the token of the
     create answer's redirectUrl. Refusals: 10010 "Approve failed" (a payment that is not CREATED, a
     customer other than the one it was sent to, an unknown customer, under minimumUserAge, a wrong
-    token). [Unconfirmed] the emulator does not require a first manual approval per test user."""
+    token, a special test amount that fails, e.g. 151 "insufficient funds (test amount 151)" in ``detail``).
+    The test amount 201 answers 200 but leaves the payment CREATED for an hour, then ABORTED. [Unconfirmed]
+    whether ePayment's force approve applies the special amounts (API.md 15 point 13; special_amounts.py),
+    and the emulator does not require a first manual approval per test user."""
     unit = call.unit()
     reference = _path_reference(reference)
     kind, first, second = validation.force_approve_request(call.json_body())

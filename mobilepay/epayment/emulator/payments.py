@@ -11,7 +11,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from . import webhooks
+from . import special_amounts, webhooks
 from .clock import timestamp3
 from .customers import Customer
 from .problems import ControlError, coded
@@ -21,6 +21,14 @@ from .validation import receipt_total
 
 class Refusal(Exception):
     """The customer's app cannot do this (a test control or force approve is refused)."""
+
+
+class PaymentFailed(Refusal):
+    """The approval of a special test amount failed (special_amounts.py): ``reason`` names why."""
+
+    def __init__(self, payment, reason):
+        self.reason = reason
+        super().__init__(f"payment {payment.reference} was not authorized: {reason}")
 
 
 def _event_psp_reference():
@@ -121,9 +129,14 @@ def approve(state, payment, phone_number, now):
 
     A payment pushed to a customer can only be approved by that customer; a QR payment by anyone
     (``phone_number`` or the first adult demo customer). ``minimumUserAge`` is checked here for QR
-    payments, whose customer was not known at create. Raises Refusal."""
+    payments, whose customer was not known at create. Raises Refusal.
+
+    Special test amounts (setting ``special_amounts``, special_amounts.py): a failing one raises
+    PaymentFailed and changes nothing; 201 takes the approval but leaves the payment CREATED, its result
+    unknown for an hour (``unknown_result_until``), then ABORTED by ``expire_due``."""
     if payment.state != "CREATED":
         raise Refusal(f"payment {payment.reference} is {payment.state}: only a CREATED payment can be approved")
+    _refuse_if_unknown_result(payment)
     if phone_number and payment.customer and phone_number != payment.customer:
         raise Refusal(f"payment {payment.reference} was sent to {payment.customer}, not {phone_number}")
     number = phone_number or payment.customer
@@ -133,7 +146,14 @@ def approve(state, payment, phone_number, now):
     if payment.minimum_user_age is not None and customer.age < payment.minimum_user_age:
         raise Refusal(f"{customer.name} is {customer.age}: this payment needs a customer of at least "
                       f"{payment.minimum_user_age}")
+    reason = special_amounts.approval_failure(state.settings, payment.amount)
+    if reason is not None:
+        raise PaymentFailed(payment, reason)
     payment.customer = customer.phone_number
+    payment.unknown_result_until = special_amounts.unknown_result_until(state.settings, payment.amount, now)
+    if payment.unknown_result_until is not None:
+        payment.processing = False
+        return payment
     payment.state = "AUTHORIZED"
     payment.processing = False
     payment.authorized = payment.amount
@@ -145,8 +165,15 @@ def approve(state, payment, phone_number, now):
     return payment
 
 
+def _refuse_if_unknown_result(payment):
+    if payment.unknown_result_until is not None and payment.state == "CREATED":
+        raise Refusal(f"payment {payment.reference} was approved already: its result is unknown for an hour "
+                      f"(test amount {payment.amount})")
+
+
 def reject(state, payment, now):
-    """The customer cancels in the app: CREATED -> ABORTED."""
+    """The customer cancels in the app: CREATED -> ABORTED (not once approved with the test amount 201)."""
+    _refuse_if_unknown_result(payment)
     return _end_created(state, payment, "ABORTED", "can be rejected", now)
 
 
@@ -166,9 +193,19 @@ def _end_created(state, payment, final_state, what_it_can, at):
 
 
 def expire_due(state, now):
-    due = [p for p in state.payments.values() if p.state == "CREATED" and p.expires_at <= now]
-    for payment in sorted(due, key=lambda p: p.expires_at):
-        expire(state, payment, payment.expires_at)
+    """What fell due, in time order: CREATED payments expire; those approved with the test amount 201 do not,
+    they end ABORTED when their hour is over (special_amounts.py)."""
+    due = []
+    for payment in state.payments.values():
+        if payment.state != "CREATED":
+            continue
+        if payment.unknown_result_until is not None:
+            if payment.unknown_result_until <= now:
+                due.append((payment.unknown_result_until, "ABORTED", payment))
+        elif payment.expires_at <= now:
+            due.append((payment.expires_at, "EXPIRED", payment))
+    for at, final_state, payment in sorted(due, key=lambda item: item[0]):
+        _end_created(state, payment, final_state, "can end", at)
 
 
 def control(action, state, payment, *args):
@@ -226,7 +263,8 @@ def cancel(state, payment, transaction_only, idempotency_key, now):
 
 
 def refund(state, payment, value, currency, idempotency_key, now) -> Event:
-    """One synchronous refund of captured money, partial and repeated (API.md 7.6)."""
+    """One synchronous refund of captured money, partial and repeated (API.md 7.6); the test amounts 123 and
+    124 are refused (special_amounts.py)."""
     if currency != payment.currency:
         raise coded("5040", f"The payment is in {payment.currency}, not {currency}")
     refundable = payment.captured - payment.refunded
@@ -235,6 +273,9 @@ def refund(state, payment, value, currency, idempotency_key, now) -> Event:
     if payment.authorized_at is not None and now > payment.authorized_at + timedelta(
             days=state.settings.refund_window_days):
         raise coded("6220", "The refund period (365 days after the reservation) has expired")
+    refused = special_amounts.refund_error(state.settings, value)
+    if refused is not None:
+        raise refused
     payment.refunded += value
     return record_event(state, payment, "REFUNDED", value, now, idempotency_key)
 

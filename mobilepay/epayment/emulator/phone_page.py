@@ -4,7 +4,9 @@
   till's scanner), the payment requests pushed to them (approve or reject), open a one-time QR
   link, and scan a merchant callback sticker (check in).
 * ``GET /phone/pay/{token}``: what the one-time QR of a payment encodes (the TEXT/TARGETURL value and
-  the landing page): merchant, amount, description, receipt lines; ``POST`` approves or rejects.
+  the landing page): merchant, amount, description, receipt lines; ``POST`` approves or rejects. A
+  special test amount (special_amounts.py) that fails shows "Payment failed: <reason>" and the payment
+  stays waiting; 201 shows its approval received with an unknown result, and no buttons any more.
 * ``GET /phone/scan/{key}``: what a callback sticker encodes (``qrContent``); ``POST`` checks in,
   which sends ``user.checked-in.v1``; the payment that follows appears on the same page.
 * ``GET /phone/open?url=...``: opens a pasted one-time QR link (the page or the image link).
@@ -31,6 +33,8 @@ STATE_WORDS = {
     "EXPIRED": "The payment request expired: nothing was taken",
     "TERMINATED": "The shop cancelled the payment: nothing was taken",
 }
+# Approved with the special test amount 201 (special_amounts.py).
+UNKNOWN_RESULT_WORDS = "You approved: the result is unknown for an hour (test amount 201)"
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:30rem;margin:1rem auto;padding:0 1rem;background:#f4f4f8;color:#222}
@@ -97,7 +101,9 @@ def _payment_card(state, payment, customer_number, with_actions=True):
              f"<div class='amount'>{_e(_money(payment.amount, payment.currency))}</div>"]
     if payment.description:
         parts.append(f"<div>{_e(payment.description)}</div>")
-    parts.append(f"<div><small>{_e(payment.reference)} &middot; {_e(STATE_WORDS[payment.state])} "
+    words = UNKNOWN_RESULT_WORDS if payment.unknown_result_until is not None and payment.state == "CREATED" \
+        else STATE_WORDS[payment.state]
+    parts.append(f"<div><small>{_e(payment.reference)} &middot; {_e(words)} "
                  f"({_e(payment.state)})</small></div>")
     if payment.minimum_user_age:
         parts.append(f"<div><small>Age limit: {_e(payment.minimum_user_age)}+</small></div>")
@@ -114,7 +120,7 @@ def _payment_card(state, payment, customer_number, with_actions=True):
         if tip:
             rows.append(f"<tr><td></td><td>Tip</td><td class='r'>{_e(_money(int(tip), payment.currency))}</td></tr>")
         parts.append(f"<table>{''.join(rows)}</table>")
-    if with_actions and payment.state == "CREATED":
+    if with_actions and payment.state == "CREATED" and payment.unknown_result_until is None:
         who = (f"<input type='hidden' name='customer' value='{_e(payment.customer)}'>" if payment.customer
                else f"Pay as {_customer_select(state, customer_number)}<br>")
         parts.append(f"<form method='post' action='/phone/pay/{_e(payment.token)}'>{who}"
@@ -219,12 +225,16 @@ def pay_action(call, token):
         try:
             if action == "approve":
                 payments.approve(state, payment, number, now)
-                msg = "Approved. The shop can now capture the payment."
+                msg = ("Approved. The shop can now capture the payment." if payment.state == "AUTHORIZED" else
+                       f"Approval received, but its result is unknown (test amount {payment.amount}): the payment "
+                       "waits for an hour, then it is aborted.")
             elif action == "reject":
                 payments.reject(state, payment, now)
                 msg = "You rejected the payment."
             else:
                 msg = "Choose approve or reject."
+        except payments.PaymentFailed as failure:
+            msg = f"Payment failed: {failure.reason}. Nothing was taken: try again, or reject it."
         except payments.Refusal as refusal:
             msg = f"Not possible: {refusal}"
     return redirect(_link(f"/phone/pay/{token}", customer=number, msg=msg), 303)

@@ -94,6 +94,8 @@ class Payment:
     authorized_at: Optional[datetime] = None
     capture_guaranteed_until: Optional[datetime] = None
     processing: bool = False  # the customer is approving right now (cancel: 6250)
+    # Approved with the special amount 201: CREATED until then, then ABORTED (special_amounts.py).
+    unknown_result_until: Optional[datetime] = None
     events: list = field(default_factory=list)
 
     @property
@@ -127,6 +129,7 @@ class Payment:
             "captureGuaranteedUntil": timestamp3(self.capture_guaranteed_until)
             if self.capture_guaranteed_until else None,
             "processing": self.processing,
+            "unknownResultUntil": timestamp7(self.unknown_result_until) if self.unknown_result_until else None,
             "events": [e.to_json(self.reference, self.currency) for e in self.events],
         }
 

@@ -5,7 +5,8 @@ confirms are marked [Unconfirmed] (API.md section 15) and can be changed per emu
 ``for_tests()`` shortens every real-time delay so that a test suite runs in seconds;
 emulated time (payment expiry, token lifetime, capture deadlines, rate-limit windows) is moved
 with ``emulator.clock.advance(seconds)`` instead. The busy answers Vipps MobilePay gives (429 rate
-limits, 423 while a reference is being processed) are on in both; the webhook chaos is off in both.
+limits, 423 while a reference is being processed) are on in both, and so are the special test amounts
+(151 insufficient funds...; special_amounts.py); the webhook chaos is off in both.
 """
 
 import math
@@ -57,6 +58,9 @@ class EPaymentEmulatorSettings(TunableSettings):
     # [Unconfirmed] (API.md 15, point 16): refuse a receipt whose order lines (plus tip) do not add up
     # to the amount, or whose bottomLine.currency differs from the amount's.
     receipt_sum_check: bool = False
+    # The special test amounts of the test environment (API.md 12, 7.6; special_amounts.py): approvals of
+    # 151, 182-187, 197, 202 minor units refused, 201 unknown for an hour then ABORTED, refunds of 123/124 refused.
+    special_amounts: bool = True
     # Rate limits, HTTP 429 with Retry-After (API.md 9; rate_limits.py), per one-minute window of the
     # emulator clock; 0 = off. Create, capture, cancel, refund: each per reference + MSN.
     rate_limit_modifications_per_minute: int = 5
