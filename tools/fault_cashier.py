@@ -16,6 +16,12 @@ from decimal import Decimal
 
 from odoo_harness import JsonRpc, RpcError
 
+from mobilepay.epayment.emulator.special_amounts import APPROVAL_FAILURES, REFUND_FAILURES, UNKNOWN_RESULT
+
+# Amounts (minor units) the ePayment emulator declines as the test environment does: the fault run
+# is about lost answers and crashes, not declined cards, so its cashiers never take them.
+SPECIAL_AMOUNTS = frozenset(APPROVAL_FAILURES) | {UNKNOWN_RESULT} | frozenset(REFUND_FAILURES)
+
 METHOD = "pos.payment.method"
 BEHAVIOURS = ["approve", "reject", "cashier cancels", "walk away", "cancel while approving"]
 WEIGHTS = [80, 6, 4, 4, 6]
@@ -136,7 +142,10 @@ class Cashier:
 
     def sale(self):
         line_uuid = str(uuid.uuid4())
-        amount = float(Decimal(self.rng.randint(100, 99999)) / 100)
+        minor = self.rng.randint(100, 99999)
+        while minor in SPECIAL_AMOUNTS:
+            minor += 100
+        amount = float(Decimal(minor) / 100)
         behaviour = self.rng.choices(BEHAVIOURS, weights=WEIGHTS)[0]
         if self.sticker and behaviour == "cancel while approving":
             behaviour = "approve"
@@ -216,6 +225,8 @@ class Cashier:
         index = self.rng.randrange(len(self.payments))
         line_uuid, left, reference = self.payments[index]
         amount = min(left, max(0.01, round(left * self.rng.choice([1.0, 0.5, 0.25]), 2)))
+        if round(amount * 100) in SPECIAL_AMOUNTS:
+            amount = round(amount - 0.1, 2) if amount > 1 else 0.01
         if amount <= 0:
             return
         refund_line = str(uuid.uuid4())
