@@ -41,7 +41,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from money_ledger import money_invariants, query, settle  # noqa: E402
-from odoo_harness import JsonRpc, OdooSetup, RpcError, add_odoo_arguments, addons_path, ui_order  # noqa: E402
+from odoo_harness import (  # noqa: E402
+    JsonRpc,
+    OdooSetup,
+    RpcError,
+    add_odoo_arguments,
+    addons_path,
+    ordinary_amount,
+    ui_order,
+)
 
 from mobilepay.v10.emulator import Emulator, EmulatorSettings  # noqa: E402
 from mobilepay.v10.emulator.api_errors import ControlError  # noqa: E402
@@ -163,7 +171,7 @@ class Register:
 
     def pay(self):
         line_uuid = str(uuid.uuid4())
-        amount = self.rng.randint(100, 99999) / 100
+        amount = ordinary_amount(self.rng)
         ask = {"pos_session_id": self.register["session"]}
         started = time.time()
         answer = self.call("mobilepay_start_payment", {**ask, "line_uuid": line_uuid, "order_uuid": str(uuid.uuid4()),

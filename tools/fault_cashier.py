@@ -12,15 +12,8 @@ import random
 import threading
 import time
 import uuid
-from decimal import Decimal
 
-from odoo_harness import JsonRpc, RpcError
-
-from mobilepay.epayment.emulator.special_amounts import APPROVAL_FAILURES, REFUND_FAILURES, UNKNOWN_RESULT
-
-# Amounts (minor units) the ePayment emulator declines as the test environment does: the fault run
-# is about lost answers and crashes, not declined cards, so its cashiers never take them.
-SPECIAL_AMOUNTS = frozenset(APPROVAL_FAILURES) | {UNKNOWN_RESULT} | frozenset(REFUND_FAILURES)
+from odoo_harness import SPECIAL_AMOUNTS, JsonRpc, RpcError, ordinary_amount
 
 METHOD = "pos.payment.method"
 BEHAVIOURS = ["approve", "reject", "cashier cancels", "walk away", "cancel while approving"]
@@ -142,10 +135,7 @@ class Cashier:
 
     def sale(self):
         line_uuid = str(uuid.uuid4())
-        minor = self.rng.randint(100, 99999)
-        while minor in SPECIAL_AMOUNTS:
-            minor += 100
-        amount = float(Decimal(minor) / 100)
+        amount = ordinary_amount(self.rng)
         behaviour = self.rng.choices(BEHAVIOURS, weights=WEIGHTS)[0]
         if self.sticker and behaviour == "cancel while approving":
             behaviour = "approve"

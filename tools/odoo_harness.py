@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 
+from mobilepay.epayment.emulator.special_amounts import APPROVAL_FAILURES, REFUND_FAILURES, UNKNOWN_RESULT
+
 ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGISTERS_SCRIPT = r"""
 import json
@@ -68,6 +70,20 @@ env.cr.commit()
 print("REGISTERS", json.dumps({{"method": mobilepay.id, "product": product.id, "user": env.uid,
                                "registers": registers, "webhooks": webhooks}}))
 """
+
+# Amounts (minor units) the ePayment emulator declines as the test environment does (special_amounts.py):
+# the benchmarks and the fault run measure lost answers, crashes and load, not declined cards, so their
+# cashiers never take them.
+SPECIAL_AMOUNTS = frozenset(APPROVAL_FAILURES) | {UNKNOWN_RESULT} | frozenset(REFUND_FAILURES)
+
+
+def ordinary_amount(rng):
+    """A sale of 1.00 to 999.99 that no emulator declines."""
+    minor = rng.randint(100, 99999)
+    while minor in SPECIAL_AMOUNTS:
+        minor += 100
+    return minor / 100
+
 
 # The traceback of a gevent that cannot start (gevent 22.10 with current zope wheels):
 # without the websocket process the POS gets no bus pushes at all.
