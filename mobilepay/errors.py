@@ -1,12 +1,31 @@
 """Typed errors of both APIs: what the Odoo layer and the tools branch on, whichever API answered.
 
 Each API keeps its own error-code catalogue (``mobilepay.v10.errors``, ``mobilepay.epayment.errors``) and
-turns an error answer into one of these types.
+turns an error answer into one of these types, with the neutral ``Reason`` of the refusals the Odoo layer
+acts upon (its codes never leave the API's folder).
 """
+
+from enum import Enum
 
 
 class MobilePayError(Exception):
     """Base class of every error raised by this package."""
+
+
+class Reason(Enum):
+    """Why MobilePay refused a request, in neutral words: the refusals the Odoo layer acts upon.
+
+    Each API maps its own error codes to these where it builds the typed error (``REASONS`` in its
+    ``errors`` module); ``MobilePayApiError.reason`` is None for every other refusal."""
+
+    POS_NOT_FOUND = "pos_not_found"  # the PoS is gone at MobilePay: register it again
+    PAYMENT_ALREADY_ACTIVE = "payment_already_active"  # another payment blocks the PoS
+    BEACON_IN_USE = "beacon_in_use"  # another PoS has the beacon id (the printed sticker)
+    NOT_CAPTURED = "not_captured"  # a refund of a payment that is not captured
+    REFUND_TOO_HIGH = "refund_too_high"  # more than is left to refund on the payment
+    REFUND_TOO_OLD = "refund_too_old"  # the payment is too old to be refunded
+    REFUND_CURRENCY_DIFFERS = "refund_currency_differs"  # not in the payment's currency
+    BALANCE_TOO_LOW = "balance_too_low"  # the store's balance cannot cover the refund
 
 
 class MobilePayValidationError(MobilePayError, ValueError):
@@ -37,13 +56,17 @@ class MobilePayTimeout(MobilePayTransportError):
 class MobilePayApiError(MobilePayError):
     """MobilePay answered with an error status.
 
-    ``code`` is the API's error code as a string when the
-    body carried one; ``correlation_id`` is what MobilePay support asks for.
+    ``code`` is the API's error code as a string when the body carried one (for logs and support:
+    callers branch on ``reason``, the API's code in neutral words, None when none applies);
+    ``correlation_id`` is what MobilePay support asks for.
     """
 
-    def __init__(self, status, code=None, message=None, correlation_id=None, origin=None, method=None, path=None):
+    def __init__(
+        self, status, code=None, message=None, correlation_id=None, origin=None, method=None, path=None, reason=None
+    ):
         self.status = status
         self.code = code
+        self.reason = reason
         self.api_message = message
         self.correlation_id = correlation_id
         self.origin = origin

@@ -12,7 +12,9 @@ asking which backend it is:
   ``StartedPayment`` that may carry the payment's own QR link (ePayment one-time QR);
 * a refund may be final at once (ePayment): ``get_refund`` then reports it captured,
   and ``capture_refund`` has nothing left to do;
-* a check-in may arrive by webhook (``read_notification``) instead of by polling.
+* a check-in may arrive by webhook (``read_notification``) instead of by polling;
+* the status text stored for support is the backend's own: a snapshot's ``provider_status``, or
+  ``status_name(state)`` for the state one of our own calls (create, capture, cancel) reached.
 """
 
 from abc import ABC, abstractmethod
@@ -204,7 +206,7 @@ class PaymentProvider(ABC):
     checkin_polling = True  # False: check-ins only arrive as notifications
     refunds_are_final = False  # True: a started refund is paid out at once, no capture step
     merchant_chooses_reference = False  # True: PaymentRequest.reference is the payment id
-    one_payment_per_pos = True  # the backend itself refuses a second active payment on a PoS (v10 1301)
+    one_payment_per_pos = True  # the backend itself refuses a second active payment on a PoS (v10)
     payments_need_pos = True  # every payment runs on a registered PoS (v10); else only the sticker flow needs one
     has_store_lookup = True  # resolve_store finds the merchant's store (v10); else the keys choose it
 
@@ -222,6 +224,12 @@ class PaymentProvider(ABC):
             label=request.label,
         )
         return StartedPayment(payment_id=payment_id)
+
+    def status_name(self, state):
+        """The backend's status name for ``state`` (a ``PaymentState`` or ``RefundState``) when one of our
+        own calls reached it (created, captured, cancelled): stored for history and support like a
+        snapshot's ``provider_status``. None: the backend has no name for it (the last one read stays)."""
+        return None
 
     def read_notification(self, raw_body, headers, secrets_by_url):
         """A ``PaymentNotice`` or ``CheckinNotice`` from a signed push (backends that sign theirs)."""

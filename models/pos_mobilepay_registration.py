@@ -1,23 +1,23 @@
+"""A POS register's place at MobilePay (one per POS config and MobilePay payment method): what both APIs
+share. The v10 PoS's own part is in pos_mobilepay_registration_v10.py, the ePayment sticker and its
+check-ins in pos_mobilepay_registration_epayment.py, the deletion at MobilePay in
+pos_mobilepay_registration_offboarding.py."""
+
 import base64
 import hashlib
 import logging
 from contextlib import contextmanager
 
 import psycopg2
-import requests
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.modules.registry import Registry
 
 from ..mobilepay import formats, qr
-from ..mobilepay.epayment.provider import merchant_qr_id
 from ..mobilepay.errors import MobilePayError, outcome_unknown
 from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PosSpec
-from . import mobilepay_demo
 from .mobilepay_states import FINAL_STATES
-from .pos_mobilepay_transaction import utcnow
 
 _logger = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ class PosMobilepayRegistration(models.Model):
         help="The 15-digit or GUID beacon id of a physical device or printed sticker. "
         "Leave empty to let MobilePay generate one for the QR code.",
     )
-    beacon_qr = fields.Boolean(string="QR Code", default=True)
-    beacon_nfc = fields.Boolean(string="NFC")
-    beacon_bluetooth = fields.Boolean(string="Bluetooth")
     state = fields.Selection(
         selection=[
             ("draft", "Not registered"),
@@ -85,16 +82,9 @@ class PosMobilepayRegistration(models.Model):
         copy=False,
         help="When MobilePay last notified that a customer checked in at this PoS.",
     )
-    qr_image_url = fields.Char(
-        string="Sticker Image",
-        readonly=True,
-        copy=False,
-        help="ePayment: the till's QR sticker as Vipps MobilePay made it (print it; fetched again at each sync).",
-    )
     idempotency_spec = fields.Char(readonly=True, copy=False)
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
-    phone_url = fields.Char(string="Customer Phone Page", compute="_compute_phone_url")
     transaction_ids = fields.One2many("pos.mobilepay.transaction", "registration_id", string="Transactions")
 
     _config_method_uniq = models.Constraint(
@@ -128,15 +118,6 @@ class PosMobilepayRegistration(models.Model):
             registration.qr_image = (
                 base64.b64encode(qr.qr_png(registration.qr_payload, box_size=8)) if registration.qr_payload else False
             )
-
-    @api.depends("beacon_id", "payment_method_id.mobilepay_environment")
-    def _compute_phone_url(self):
-        for registration in self:
-            method = registration.payment_method_id
-            if method.mobilepay_environment == "demo" and registration.beacon_id:
-                registration.phone_url = f"{method._mobilepay_emulator_url()}/phone?beaconId={registration.beacon_id}"
-            else:
-                registration.phone_url = False
 
     @api.constrains("fixed_beacon_id", "name", "beacon_qr", "beacon_nfc", "beacon_bluetooth")
     def _check_pos_settings(self):
@@ -189,9 +170,10 @@ class PosMobilepayRegistration(models.Model):
         """Make sure the registration carries this database's merchantPosId.
 
         A copied database (a staging copy, a restored backup under another name) still holds
-        the original's merchantPosId and posId: it must never act on that PoS (its 1301
-        recovery would cancel the original's payments). Such a registration forgets the PoS
-        and is registered afresh under its own merchantPosId. Returns True when it was reset.
+        the original's merchantPosId and posId: it must never act on that PoS (its recovery of a
+        payment already active there would cancel the original's payments). Such a registration
+        forgets the PoS and is registered afresh under its own merchantPosId. Returns True when it
+        was reset.
         """
         reset = self.browse()
         for registration in self:
@@ -220,35 +202,17 @@ class PosMobilepayRegistration(models.Model):
 
     # ------------------------------------------------------------------ helpers
 
-    def _mobilepay_beacon_types(self):
-        self.ensure_one()
-        types = []
-        if self.beacon_qr:
-            types.append("QR")
-        if self.beacon_nfc:
-            types.append("NFC")
-        if self.beacon_bluetooth:
-            types.append("Bluetooth")
-        return tuple(types)
-
     def _mobilepay_spec(self, store_id):
+        """The ``PosSpec`` this registration asks MobilePay for (each API's file adds its own part)."""
         self.ensure_one()
         method = self.payment_method_id.sudo()
-        beacon_id = (self.fixed_beacon_id or "").strip() or None
-        migrate = False
-        if method.mobilepay_api == "epayment":
-            # The sticker keeps its id once printed. One printed for the v10 PoS keeps working too:
-            # registered with its beacon id (API.md 11.4).
-            beacon_id = beacon_id or self.beacon_id or None
-            migrate = bool(beacon_id) and beacon_id != merchant_qr_id(self.merchant_pos_id or "-")
         return PosSpec(
             merchant_pos_id=self.merchant_pos_id,
             name=formats.clean_text(self.name or "") or DEFAULT_POS_NAME,
             store_id=store_id,
-            beacon_id=beacon_id,
+            beacon_id=(self.fixed_beacon_id or "").strip() or None,
             supported_beacon_types=self._mobilepay_beacon_types(),
             callback_alias=(method.mobilepay_callback_alias or "").strip() or None,
-            migrate_v10_beacon=migrate,
         )
 
     @staticmethod
@@ -348,21 +312,6 @@ class PosMobilepayRegistration(models.Model):
         if self.env.context.get("mobilepay_own_cursor"):
             self.env.cr.commit()  # pylint: disable=invalid-commit - our own cursor, see _mobilepay_own_cursor
 
-    def _mobilepay_register_demo_callback(self):
-        """Demo mode with a callback alias: tell the emulator where the check-in notification goes."""
-        method = self.payment_method_id.sudo()
-        if not (method.mobilepay_api == "v10" and method._mobilepay_is_demo() and method.mobilepay_callback_alias):
-            return
-        url = self.get_base_url().rstrip("/") + "/pos_mobilepay/notification"
-        try:
-            requests.post(
-                f"{method._mobilepay_emulator_url()}/emulator/register-callback",
-                json={"alias": method.mobilepay_callback_alias, "url": url},
-                timeout=2,
-            )
-        except requests.RequestException as error:
-            _logger.info("MobilePay demo: could not register the callback with the emulator: %s", error)
-
     @api.model
     def _mobilepay_sync_config(self, config, raise_errors=False):
         """Register (or check) every MobilePay method of a POS config, each in its own cursor.
@@ -422,154 +371,3 @@ class PosMobilepayRegistration(models.Model):
                 registration._mobilepay_commit()
                 raise UserError(_("MobilePay refused the registration: %(reason)s", reason=error)) from None
         return self
-
-    # ------------------------------------------------------------------ offboarding
-
-    def _mobilepay_unregister(self):
-        """Offboard these PoS: marked now, deleted at MobilePay once this transaction is committed.
-
-        The deletion never runs before the Odoo change that asked for it is committed (it
-        may still roll back), nor while a payment of the PoS is running or reserved: then
-        the registration waits as "to delete" and the reconciliation deletes it later.
-        """
-        registrations = self.sudo().filtered(lambda r: r.state != "deleted")
-        unknown = registrations.filtered(lambda r: not r.pos_id)
-        unknown.write({"state": "deleted", "active": False})
-        pending = registrations - unknown
-        if not pending:
-            return
-        pending.write({"state": "to_delete"})
-        ids = pending.ids
-        dbname = self.env.cr.dbname
-
-        @self.env.cr.postcommit.add
-        def delete_after_commit():
-            with Registry(dbname).cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                env["pos.mobilepay.registration"].browse(ids).exists()._mobilepay_delete_at_provider()
-
-    def _mobilepay_delete_at_provider(self):
-        """Delete "to delete" PoS at MobilePay whose payments are all settled; commits each one when run in a cron."""
-        for registration in self.sudo().filtered(lambda r: r.state == "to_delete"):
-            registration.env.cr.execute(
-                "SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE SKIP LOCKED", (registration.id,)
-            )
-            if not registration.env.cr.fetchone():
-                continue
-            registration.invalidate_recordset()
-            if registration.state != "to_delete":
-                continue
-            if registration._mobilepay_unsettled_transactions():
-                _logger.info("MobilePay: PoS %s will be deleted once its payments are settled", registration.pos_id)
-                continue
-            try:
-                registration.payment_method_id._mobilepay_provider().delete_pos(registration.pos_id)
-            except (MobilePayError, UserError) as error:
-                _logger.warning("MobilePay: could not delete PoS %s: %s", registration.pos_id, error)
-                registration.write({"last_error": str(error)})
-                continue
-            _logger.info(
-                "MobilePay: deleted PoS %s (merchantPosId %s)", registration.pos_id, registration.merchant_pos_id
-            )
-            registration.write({"state": "deleted", "active": False, "last_error": False})
-
-    @api.model
-    def _mobilepay_delete_after_commit(self, registrations):
-        """For registrations about to be deleted with their POS config or payment method (cascade).
-
-        Their PoS are deleted at MobilePay after the deletion is committed, with the
-        provider built now (the records are gone by then). A deletion that rolls back
-        (e.g. the config still has MobilePay transactions) deletes nothing.
-        """
-        registrations = registrations.sudo().filtered(lambda r: r.pos_id and r.state != "deleted")
-        if registrations._mobilepay_unsettled_transactions():
-            raise UserError(_("MobilePay payments are still running on this Point of Sale: settle them first."))
-        targets = []
-        for registration in registrations:
-            try:
-                targets.append((registration.payment_method_id._mobilepay_provider(), registration.pos_id))
-            except UserError as error:
-                _logger.warning("MobilePay: PoS %s cannot be deleted at MobilePay: %s", registration.pos_id, error)
-        if not targets:
-            return
-
-        @self.env.cr.postcommit.add
-        def delete_after_commit():
-            for provider, pos_id in targets:
-                try:
-                    provider.delete_pos(pos_id)
-                    _logger.info("MobilePay: deleted PoS %s", pos_id)
-                except MobilePayError as error:
-                    _logger.warning("MobilePay: could not delete PoS %s: %s", pos_id, error)
-
-    @api.model
-    def _mobilepay_retire_unused(self, configs=None, methods=None):
-        """Unregister every PoS whose POS config no longer uses its (active, MobilePay) method."""
-        domain = [("state", "!=", "deleted")]
-        if configs is not None:
-            domain.append(("config_id", "in", configs.ids))
-        if methods is not None:
-            domain.append(("payment_method_id", "in", methods.ids))
-        registrations = self.sudo().with_context(active_test=False).search(domain)
-        unused = registrations.filtered(
-            lambda r: (
-                not r.config_id.active
-                or not r.payment_method_id.active
-                or r.payment_method_id.use_payment_terminal != "mobilepay"
-                or r.payment_method_id not in r.config_id.payment_method_ids
-            )
-        )
-        unused._mobilepay_unregister()
-        return unused
-
-    @api.model
-    def _mobilepay_on_checkin(self, body):
-        """A check-in notification (already validated): look at this PoS now. Returns whether it is ours.
-
-        The PoS must match on both PosId and MerchantPosId (which names this database and
-        the POS config), and on the brand and location when the body gives them, so a
-        notification can never reach another company's register.
-        """
-        registration = self.sudo().search(
-            [
-                ("pos_id", "=", body["PosId"]),
-                ("merchant_pos_id", "=", body["MerchantPosId"]),
-                ("state", "=", "registered"),
-            ],
-            limit=1,
-        )
-        if not registration:
-            return False
-        method = registration.payment_method_id
-        if method._mobilepay_is_demo():
-            brand_id, location_id = mobilepay_demo.DEMO_MERCHANT_BRAND_ID, mobilepay_demo.DEMO_MERCHANT_LOCATION_ID
-        else:
-            brand_id, location_id = method.mobilepay_merchant_brand_id, method.mobilepay_merchant_location_id
-        if (body.get("MerchantBrandId") and brand_id and body["MerchantBrandId"] != brand_id) or (
-            body.get("MerchantLocationId") and location_id and body["MerchantLocationId"] != location_id
-        ):
-            _logger.warning("MobilePay notification for PoS %s names another store: ignored", registration.pos_id)
-            return False
-        config = registration.config_id
-        config._notify("MOBILEPAY_CHECKIN", {"config_id": config.id, "beacon_id": registration.beacon_id or False})
-        # The customer is at the till: this PoS's waiting payments are due at once (the poller
-        # reads this when it claims, so a payment whose create is still on its way is not missed).
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "UPDATE pos_mobilepay_registration SET checkin_notified_at = %s WHERE id = %s",
-                    (utcnow(), registration.id),
-                )
-        except psycopg2.errors.SerializationFailure:
-            # Another request wrote this PoS at the same moment, typically the same check-in told
-            # twice: its time stands (and a waiting payment is polled within seconds anyway).
-            _logger.info("MobilePay: check-in at PoS %s noted by a concurrent request", registration.pos_id)
-        registration.invalidate_recordset(["checkin_notified_at"])
-        self.env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
-        return True
-
-    def action_mobilepay_unregister(self):
-        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
-            raise UserError(_("Only Point of Sale administrators can delete MobilePay points of sale."))
-        self._mobilepay_unregister()
-        return True

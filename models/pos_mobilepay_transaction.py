@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
 from odoo.sql_db import Cursor
 
@@ -387,46 +386,3 @@ class PosMobilepayTransaction(models.Model):
             "qr_url": self.qr_url or False,
             "awaiting_checkin": bool(self.awaiting_checkin) and not self.is_final,
         }
-
-    # ------------------------------------------------------------------ back office buttons
-
-    def _mobilepay_check_manager(self):
-        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
-            raise AccessError(_("Only Point of Sale administrators can act on MobilePay transactions."))
-
-    def action_mobilepay_capture(self):
-        self._mobilepay_check_manager()
-        for transaction in self.sudo():
-            if transaction.intent != "capture":
-                transaction.write({"intent": "capture"})
-                transaction._mobilepay_log(_("Capture asked by %(user)s.", user=self.env.user.name))
-            transaction._mobilepay_process()
-        return True
-
-    def action_mobilepay_cancel(self):
-        self._mobilepay_check_manager()
-        for transaction in self.sudo():
-            if transaction.intent != "cancel":
-                transaction.write({"intent": "cancel"})
-                transaction._mobilepay_log(_("Cancel asked by %(user)s.", user=self.env.user.name))
-            transaction._mobilepay_process()
-        return True
-
-    def action_mobilepay_poll(self):
-        self._mobilepay_check_manager()
-        self.sudo()._mobilepay_process()
-        return True
-
-    def action_mobilepay_accept_unbooked(self):
-        """An administrator accepts captured money that no order books (so that its session may close)."""
-        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
-            raise AccessError(_("Only Point of Sale administrators can act on MobilePay transactions."))
-        for transaction in self.sudo():
-            if transaction.state != CAPTURED or transaction.pos_payment_id or transaction.unbooked_accepted:
-                continue
-            transaction.write({"unbooked_accepted": True})
-            transaction._mobilepay_log(
-                _("Accepted by %(user)s as captured money that no order books.", user=self.env.user.name),
-                level=logging.WARNING,
-            )
-        return True

@@ -19,7 +19,7 @@ from odoo.exceptions import UserError
 from ..mobilepay import formats
 from ..mobilepay.errors import MobilePayError, is_busy, key_spent, outcome_unknown
 from ..mobilepay.polling import next_poll_at
-from ..mobilepay.provider import PaymentState
+from ..mobilepay.provider import PaymentState, RefundState
 from .mobilepay_states import (
     CANCELLABLE_PAYMENT_STATES,
     CANCELLABLE_REFUND_STATES,
@@ -187,30 +187,6 @@ class PosMobilepayTransaction(models.Model):
         method = self.payment_method_id.sudo()
         return method.mobilepay_api == "v10" and bool(method.mobilepay_callback_alias)
 
-    @api.model
-    def _mobilepay_on_payment_notice(self, method, notice):
-        """A verified ePayment event of ``method``: its transaction is due now (the poller reads the payment
-        back; the event itself never moves money). Returns whether the payment is ours."""
-        domain = [("payment_method_id", "=", method.id), ("provider_payment_id", "=", notice.payment_id)]
-        if notice.event == "REFUNDED" and notice.idempotency_key:
-            domain += [("kind", "=", "refund"), ("idempotency_key", "=", notice.idempotency_key)]
-        else:
-            domain += [("kind", "=", "payment")]
-        transactions = self.sudo().search(domain + [("is_final", "=", False)])
-        if not transactions:
-            return bool(self.sudo().search_count(domain, limit=1))
-        now = utcnow()
-        # Only rows nobody holds: one being worked on is looked at by its worker anyway.
-        self.env.cr.execute(
-            "UPDATE pos_mobilepay_transaction SET next_poll_at = %s WHERE id IN %s AND awaiting_checkin IS NOT TRUE "
-            "AND state NOT IN ('new', 'unknown') AND (next_poll_at IS NULL OR next_poll_at > %s) "
-            "AND id IN (SELECT id FROM pos_mobilepay_transaction WHERE id IN %s FOR UPDATE SKIP LOCKED)",
-            (now, tuple(transactions.ids), now, tuple(transactions.ids)),
-        )
-        transactions.invalidate_recordset(["next_poll_at"])
-        self._mobilepay_trigger_poller()
-        return True
-
     # ------------------------------------------------------------------ errors
 
     def _mobilepay_note_error(self, what, error):
@@ -302,19 +278,17 @@ class PosMobilepayTransaction(models.Model):
             ),
             _("Capture"),
             CAPTURED,
-            "Captured",
             _("Captured %(amount)s %(currency)s.", amount=amount, currency=self.currency_id.name),
         )
 
     def _mobilepay_cancel_payment_at_provider(self, provider):
-        # A captured payment cannot be cancelled (v10 1300, ePayment 6040): that refusal, like any
+        # A captured payment cannot be cancelled (MobilePay refuses it): that refusal, like any
         # other, is followed by a read of the payment, which then shows it captured.
         return self._mobilepay_settle(
             provider,
             lambda attempt: provider.cancel_payment(self.provider_payment_id, attempt=attempt),
             _("Cancel"),
             CANCELLED_BY_CASHIER,
-            "CancelledByClient",
             _("Cancelled at MobilePay."),
         )
 
@@ -346,7 +320,6 @@ class PosMobilepayTransaction(models.Model):
             lambda attempt: provider.capture_refund(self.provider_refund_id),
             _("Refund capture"),
             CAPTURED,
-            "Captured",
             _("Refunded %(amount)s %(currency)s.", amount=self.amount, currency=self.currency_id.name),
         )
 
@@ -356,13 +329,12 @@ class PosMobilepayTransaction(models.Model):
             lambda attempt: provider.cancel_refund(self.provider_refund_id),
             _("Refund cancel"),
             CANCELLED_BY_CASHIER,
-            "CancelledByClient",
             _("Refund cancelled at MobilePay."),
         )
 
-    def _mobilepay_settle(self, provider, call, what, state, provider_status, message):
-        """Capture or cancel at MobilePay with ``call(attempt)``; on success record ``state``. Returns
-        whether it was done.
+    def _mobilepay_settle(self, provider, call, what, state, message):
+        """Capture or cancel at MobilePay with ``call(attempt)``; on success record ``state`` (with the
+        provider's status name for it). Returns whether it was done.
 
         A refusal MobilePay keeps for the request's key (a definite one, or "try again later" from the
         API itself) makes the next attempt a new request (``settle_attempt`` + 1, a new key), so no
@@ -392,8 +364,13 @@ class PosMobilepayTransaction(models.Model):
             self._mobilepay_log(_("MobilePay shows the payment %(state)s: looked at again.", state=result.value))
             return True
         self._mobilepay_clear_error()
-        self._mobilepay_set_state(state, provider_status, message)
+        self._mobilepay_set_state(state, self._mobilepay_status_name(provider, state), message)
         return True
+
+    def _mobilepay_status_name(self, provider, state):
+        """What the provider calls ``state`` (one of ours) when our own call made this payment or refund so."""
+        self.ensure_one()
+        return provider.status_name(RefundState(state) if self.kind == "refund" else PaymentState(state))
 
     # ------------------------------------------------------------------ the poller (cron)
 

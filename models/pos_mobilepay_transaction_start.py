@@ -20,17 +20,16 @@ from odoo import _, models
 from odoo.exceptions import UserError
 
 from ..mobilepay import formats, qr
-from ..mobilepay.epayment.errors import NOT_ENOUGH_REFUNDABLE, REFUND_PERIOD_EXPIRED
 from ..mobilepay.errors import (
     MobilePayConflict,
     MobilePayError,
+    Reason,
     is_busy,
     key_spent,
     outcome_unknown,
 )
 from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PaymentFlow, PaymentRequest, ReceiptLine
-from ..mobilepay.v10.errors import PAYMENT_ALREADY_ACTIVE, PAYMENT_TOO_OLD_TO_REFUND, REFUND_AMOUNT_TOO_HIGH
 from .mobilepay_states import (
     CAPTURED,
     FAILED,
@@ -44,10 +43,6 @@ from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, to_decimal
 
 _logger = logging.getLogger(__name__)
 
-POS_NOT_FOUND = "1000"
-PAYMENT_NOT_CAPTURED = "1354"
-REFUND_CURRENCY_DIFFERS = "1365"
-STORE_BALANCE_TOO_LOW = "1368"
 OVERDUE_GRACE_S = 1.5
 # A row left 'new' this long after its create began, and no longer locked, lost its worker.
 START_GRACE = timedelta(seconds=10)
@@ -162,8 +157,8 @@ class PosMobilepayTransaction(models.Model):
         """Send the create call with the stored key; the row ends created, failed or unknown (never raises).
 
         ``resend``: the poller re-sends a create whose answer was lost: a definite refusal then
-        gets no recoveries a cashier's start gets (a 1301 or a vanished PoS), only the read-back
-        that every refusal gets before the row fails (``_mobilepay_refused``).
+        gets no recoveries a cashier's start gets (a payment already active on the PoS, a vanished
+        PoS), only the read-back that every refusal gets before the row fails (``_mobilepay_refused``).
         """
         self.ensure_one()
         try:
@@ -241,9 +236,9 @@ class PosMobilepayTransaction(models.Model):
                 return self._mobilepay_busy_for_the_key(provider, error)
             if outcome_unknown(error):
                 return self._mobilepay_unanswered(error)
-            if isinstance(error, MobilePayConflict) and error.code == PAYMENT_ALREADY_ACTIVE and not retried:
+            if isinstance(error, MobilePayConflict) and error.reason is Reason.PAYMENT_ALREADY_ACTIVE and not retried:
                 return self._mobilepay_recover_active_payment(provider)
-            if isinstance(error, MobilePayConflict) and error.code == POS_NOT_FOUND and not retried:
+            if isinstance(error, MobilePayConflict) and error.reason is Reason.POS_NOT_FOUND and not retried:
                 # The PoS vanished at MobilePay: register it again, then retry once with a new key.
                 self._mobilepay_log(_("MobilePay does not know the PoS any more: registering it again."))
                 try:
@@ -261,7 +256,7 @@ class PosMobilepayTransaction(models.Model):
             return self._mobilepay_refused(provider, message, error)
         if started.qr_url and started.qr_url != self.qr_url:
             self.write({"qr_url": started.qr_url})
-        return self._mobilepay_created(payment_id=started.payment_id)
+        return self._mobilepay_created(provider, payment_id=started.payment_id)
 
     def _mobilepay_payment_request(self):
         """The create call's content, rebuilt identically from the stored row on every re-send."""
@@ -309,7 +304,7 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_commit(keep_lock=True)  # the new key is durable before the call
         return self._mobilepay_send_payment(provider, retried=True)
 
-    def _mobilepay_created(self, payment_id=None, refund_id=None, refund_state=None, refunded=None):
+    def _mobilepay_created(self, provider, payment_id=None, refund_id=None, refund_state=None, refunded=None):
         """MobilePay accepted the create call: remember its id and let the poller follow.
 
         ``refund_state``: where the backend's refunds are final when made (ePayment), the refund's
@@ -323,7 +318,7 @@ class PosMobilepayTransaction(models.Model):
             if refund_state == CAPTURED:
                 values["captured_amount"] = float(refunded) if refunded else self.amount
             self.write(values)
-            self._mobilepay_set_state(refund_state, "REFUNDED" if refund_state == CAPTURED else "REFUND_FAILED",
+            self._mobilepay_set_state(refund_state, self._mobilepay_status_name(provider, refund_state),
                                       _("MobilePay refund %(id)s made.", id=refund_id)
                                       if refund_state == CAPTURED else None)
             self._mobilepay_commit()
@@ -339,13 +334,18 @@ class PosMobilepayTransaction(models.Model):
             values["provider_refund_id"] = refund_id
         self.write(values)
         if refund_id:
-            self._mobilepay_set_state(PENDING, "Initiated", _("MobilePay refund %(id)s created.", id=refund_id))
+            self._mobilepay_set_state(
+                PENDING,
+                self._mobilepay_status_name(provider, PENDING),
+                _("MobilePay refund %(id)s created.", id=refund_id),
+            )
         else:
             # A QR waits for someone to scan it; a push (phone, personal QR, check-in) is in the app already.
             pushed = self.flow and self.flow != "qr_on_screen"
+            state = "waiting_for_approval" if pushed else "waiting_for_customer"
             self._mobilepay_set_state(
-                "waiting_for_approval" if pushed else "waiting_for_customer",
-                "Initiated",
+                state,
+                self._mobilepay_status_name(provider, state),
                 _("MobilePay payment %(id)s created.", id=payment_id),
             )
         if self.intent == "cancel":
@@ -370,23 +370,17 @@ class PosMobilepayTransaction(models.Model):
             if outcome_unknown(error):
                 return self._mobilepay_unanswered(error)
             messages = {
-                # PoS API v10 (409 with these codes)
-                REFUND_AMOUNT_TOO_HIGH: _(
+                Reason.REFUND_TOO_HIGH: _(
                     "MobilePay refuses: the refund exceeds what is left to refund on the payment."
                 ),
-                PAYMENT_TOO_OLD_TO_REFUND: _("MobilePay refuses: the payment is too old to be refunded."),
-                STORE_BALANCE_TOO_LOW: _("MobilePay refuses: the store's MobilePay balance cannot cover the refund."),
-                PAYMENT_NOT_CAPTURED: _("MobilePay refuses: the payment is not captured."),
-                REFUND_CURRENCY_DIFFERS: _("MobilePay refuses: the refund currency differs from the payment's."),
-                # ePayment
-                NOT_ENOUGH_REFUNDABLE: _(
-                    "MobilePay refuses: the refund exceeds what is left to refund on the payment."
-                ),
-                REFUND_PERIOD_EXPIRED: _("MobilePay refuses: the payment is too old to be refunded."),
+                Reason.REFUND_TOO_OLD: _("MobilePay refuses: the payment is too old to be refunded."),
+                Reason.BALANCE_TOO_LOW: _("MobilePay refuses: the store's MobilePay balance cannot cover the refund."),
+                Reason.NOT_CAPTURED: _("MobilePay refuses: the payment is not captured."),
+                Reason.REFUND_CURRENCY_DIFFERS: _("MobilePay refuses: the refund currency differs from the payment's."),
             }
-            code = getattr(error, "code", None)
-            if code in messages:
-                message = messages[code]
+            reason = getattr(error, "reason", None)
+            if reason in messages:
+                message = messages[reason]
             elif isinstance(error, MobilePayConflict):
                 message = _("MobilePay refused the refund: %(reason)s", reason=error)
             else:
@@ -395,5 +389,5 @@ class PosMobilepayTransaction(models.Model):
             return self._mobilepay_refused(provider, message, error)
         # Final at once where refunds are (ePayment: the answer is the refund; no event is awaited).
         return self._mobilepay_created(
-            refund_id=refund_id, refund_state=CAPTURED if provider.refunds_are_final else None
+            provider, refund_id=refund_id, refund_state=CAPTURED if provider.refunds_are_final else None
         )

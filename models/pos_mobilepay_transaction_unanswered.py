@@ -136,9 +136,9 @@ class PosMobilepayTransaction(models.Model):
         self._mobilepay_log(_("Found %(id)s at MobilePay, made for this start.", id=found))
         if self.kind == "refund":
             final = snapshot.state.value if provider.refunds_are_final and snapshot.state.is_final else None
-            self._mobilepay_created(refund_id=found, refund_state=final, refunded=snapshot.amount)
+            self._mobilepay_created(provider, refund_id=found, refund_state=final, refunded=snapshot.amount)
         else:
-            self._mobilepay_created(payment_id=found)
+            self._mobilepay_created(provider, payment_id=found)
         return True
 
     def _mobilepay_find_lost(self, provider):

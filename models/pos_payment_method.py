@@ -1,31 +1,17 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import config as odoo_config
+from odoo.exceptions import AccessError, UserError
 
-from ..mobilepay import formats
-from ..mobilepay.errors import MobilePayError
-from ..mobilepay.v10 import formats as v10_formats
-from ..mobilepay.v10.client import DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
-from ..mobilepay.v10.provider import make_provider
-from . import mobilepay_demo
+from ..mobilepay.errors import MobilePayConflict, MobilePayError, Reason
 from .pos_payment_method_epayment import EPAYMENT_ACCOUNT_FIELDS
+from .pos_payment_method_v10 import V10_ACCOUNT_FIELDS
 
 _logger = logging.getLogger(__name__)
 
 # Fields that change which MobilePay account (or store) the method talks to: the PoS
 # registrations made with the old values must be made again.
-ACCOUNT_FIELDS = (
-    "mobilepay_environment",
-    "mobilepay_client_id",
-    "mobilepay_client_secret",
-    "mobilepay_api_key",
-    "mobilepay_merchant_vat",
-    "mobilepay_merchant_brand_id",
-    "mobilepay_merchant_location_id",
-    *EPAYMENT_ACCOUNT_FIELDS,
-)
+ACCOUNT_FIELDS = (*V10_ACCOUNT_FIELDS, *EPAYMENT_ACCOUNT_FIELDS)
 # Where the money goes and where MobilePay reports it: administrators only. A Point of Sale manager
 # cannot switch a live method to demo (payments that move no money) nor send webhooks elsewhere.
 ADMIN_ONLY_FIELDS = ("mobilepay_environment", "vipps_environment", "vipps_public_url")
@@ -37,64 +23,6 @@ ADMIN_FREE_DEFAULTS = {"mobilepay_environment": ("demo", False), "vipps_environm
 class PosPaymentMethod(models.Model):
     _inherit = "pos.payment.method"
 
-    mobilepay_environment = fields.Selection(
-        selection=[
-            ("production", "Production"),
-            ("sandbox", "Sandbox"),
-            ("demo", "Demo (built-in emulator)"),
-        ],
-        string="MobilePay Environment",
-        default="demo",
-        help="Demo talks to the MobilePay emulator shipped with this module and needs no credentials.",
-    )
-    mobilepay_client_id = fields.Char(
-        string="MobilePay Client ID",
-        groups="base.group_system",
-        copy=False,
-        help="The integrator's client id (OAuth2 client credentials).",
-    )
-    mobilepay_client_secret = fields.Char(
-        string="MobilePay Client Secret",
-        groups="base.group_system",
-        copy=False,
-    )
-    mobilepay_api_key = fields.Char(
-        string="MobilePay API Key",
-        groups="base.group_system",
-        copy=False,
-        help="Sent as X-IBM-Client-Id. Leave empty to send the client id.",
-    )
-    mobilepay_merchant_vat = fields.Char(
-        string="Merchant VAT Number",
-        help="DK or FI followed by 8 digits, e.g. DK12345678.",
-    )
-    mobilepay_merchant_brand_id = fields.Char(
-        string="Merchant Brand ID",
-        help="MPPOS, POSDK or POSFI followed by 5 characters, e.g. MPPOS12345.",
-    )
-    mobilepay_merchant_location_id = fields.Char(
-        string="Merchant Location ID",
-        help="5 characters, e.g. 00001.",
-    )
-    mobilepay_store_id = fields.Char(
-        string="MobilePay Store ID",
-        readonly=True,
-        copy=False,
-        help="Resolved from the brand and location ids.",
-    )
-    mobilepay_store_name = fields.Char(string="MobilePay Store", readonly=True, copy=False)
-    mobilepay_system_name = fields.Char(string="Client System Name", default=DEFAULT_SYSTEM_NAME)
-    mobilepay_system_version = fields.Char(
-        string="Client System Version",
-        default=DEFAULT_SYSTEM_VERSION,
-        help="Major.Minor.Build, as certified with MobilePay.",
-    )
-    mobilepay_callback_alias = fields.Char(
-        string="Callback Alias",
-        help="Alias MobilePay gave for this database's notification URL (/pos_mobilepay/notification). "
-        "Optional: without it payments are polled at MobilePay's poll delay all along; with it, a payment "
-        "nobody checked in to yet is polled every 5 seconds, and at once when the check-in is notified.",
-    )
     mobilepay_phone_url = fields.Char(
         string="Customer Phone Page",
         compute="_compute_mobilepay_phone_url",
@@ -138,39 +66,6 @@ class PosPaymentMethod(models.Model):
             epayment = method.mobilepay_api == "epayment"
             url = method._vipps_emulator_url() if epayment else method._mobilepay_emulator_url()
             method.mobilepay_phone_url = f"{url}/phone" if is_demo else False
-
-    @api.constrains(
-        "use_payment_terminal",
-        "mobilepay_environment",
-        "mobilepay_merchant_vat",
-        "mobilepay_merchant_brand_id",
-        "mobilepay_merchant_location_id",
-        "mobilepay_system_name",
-        "mobilepay_system_version",
-        "mobilepay_callback_alias",
-    )
-    def _check_mobilepay_settings(self):
-        checks = (
-            ("mobilepay_merchant_vat", v10_formats.check_vat_number, _("Merchant VAT Number")),
-            ("mobilepay_merchant_brand_id", v10_formats.check_merchant_brand_id, _("Merchant Brand ID")),
-            ("mobilepay_merchant_location_id", v10_formats.check_merchant_location_id, _("Merchant Location ID")),
-            ("mobilepay_system_name", formats.check_text, _("Client System Name")),
-            ("mobilepay_system_version", v10_formats.check_system_version, _("Client System Version")),
-            ("mobilepay_callback_alias", formats.check_text, _("Callback Alias")),
-        )
-        for method in self.filtered(lambda m: m.use_payment_terminal == "mobilepay"):
-            for field_name, check, label in checks:
-                value = method[field_name]
-                if not value:
-                    continue
-                try:
-                    check(value)
-                except ValueError as error:
-                    raise ValidationError(
-                        _("MobilePay: the %(field)s %(value)s %(problem)s.", field=label, value=value, problem=error)
-                    ) from None
-            if method.mobilepay_environment != "demo" and not method.journal_id:
-                raise ValidationError(_("A MobilePay payment method needs a bank journal."))
 
     @api.onchange("use_payment_terminal")
     def _onchange_use_payment_terminal(self):
@@ -243,21 +138,6 @@ class PosPaymentMethod(models.Model):
             return f"epayment-{self.vipps_environment or 'demo'}"
         return self.mobilepay_environment
 
-    def _mobilepay_emulator_url(self):
-        url = self.env["ir.config_parameter"].sudo().get_param(mobilepay_demo.URL_PARAMETER, mobilepay_demo.DEFAULT_URL)
-        return (url or mobilepay_demo.DEFAULT_URL).rstrip("/")
-
-    def _mobilepay_ensure_emulator(self):
-        """Demo mode: make sure the emulator answers (start it when allowed, see mobilepay_demo)."""
-        url = self._mobilepay_emulator_url()
-        # Tests start their own emulator; they never leave a detached one behind unless they ask to.
-        autostart = not odoo_config["test_enable"] or self.env.context.get("mobilepay_emulator_autostart")
-        try:
-            mobilepay_demo.ensure_running(url, autostart=autostart)
-        except mobilepay_demo.EmulatorUnavailable as error:
-            raise UserError(_("The MobilePay demo emulator is not available: %(reason)s.", reason=error)) from None
-        return url
-
     def _mobilepay_provider(self):
         """The ``PaymentProvider`` of this method's MobilePay account (or of the demo emulator)."""
         self.ensure_one()
@@ -267,49 +147,38 @@ class PosPaymentMethod(models.Model):
         try:
             if method.mobilepay_api == "epayment":
                 return method._vipps_provider()
-            if method._mobilepay_is_demo():
-                return make_provider(
-                    "emulator",
-                    client_id=mobilepay_demo.DEMO_CLIENT_ID,
-                    client_secret=mobilepay_demo.DEMO_CLIENT_SECRET,
-                    merchant_vat=mobilepay_demo.DEMO_MERCHANT_VAT,
-                    base_url=method._mobilepay_ensure_emulator(),
-                    system_name=method.mobilepay_system_name,
-                    system_version=method.mobilepay_system_version,
-                )
-            return make_provider(
-                method.mobilepay_environment or "production",
-                client_id=method.mobilepay_client_id,
-                client_secret=method.mobilepay_client_secret,
-                merchant_vat=method.mobilepay_merchant_vat,
-                api_key=method.mobilepay_api_key,
-                system_name=method.mobilepay_system_name,
-                system_version=method.mobilepay_system_version,
-            )
+            return method._mobilepay_v10_provider()
         except (MobilePayError, ValueError) as error:
             raise UserError(
                 _("MobilePay is not set up correctly on %(method)s: %(reason)s", method=method.name, reason=error)
             ) from None
 
-    def _mobilepay_store_ids(self):
-        """(merchantBrandId, merchantLocationId) of the store this method takes payments for."""
-        self.ensure_one()
-        if self._mobilepay_is_demo():
-            return mobilepay_demo.DEMO_MERCHANT_BRAND_ID, mobilepay_demo.DEMO_MERCHANT_LOCATION_ID
-        if not (self.mobilepay_merchant_brand_id and self.mobilepay_merchant_location_id):
-            raise UserError(_("Fill in the merchant brand id and location id of %(method)s first.", method=self.name))
-        return self.mobilepay_merchant_brand_id, self.mobilepay_merchant_location_id
-
-    def _mobilepay_resolve_store(self, provider=None):
-        """The MobilePay storeId of this method (resolved once, then kept)."""
-        self.ensure_one()
-        method = self.sudo()
-        if method.mobilepay_store_id:
-            return method.mobilepay_store_id
-        brand_id, location_id = method._mobilepay_store_ids()
-        store = (provider or method._mobilepay_provider()).resolve_store(brand_id, location_id)
-        method.write({"mobilepay_store_id": store.store_id, "mobilepay_store_name": store.name})
-        return store.store_id
+    def _mobilepay_ready_registration(self, config, provider):
+        """This config's MobilePay PoS, registered (again) now if needed."""
+        registration = self.env["pos.mobilepay.registration"].sudo()._mobilepay_get_or_create(config, self)
+        self.env.cr.execute("SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,))
+        registration.invalidate_recordset()
+        if (
+            not registration._mobilepay_claim_identity()
+            and registration.state == "registered"
+            and registration.pos_id
+            and registration.environment == self.sudo()._mobilepay_account_environment()
+        ):
+            return registration
+        try:
+            registration._mobilepay_sync(provider)
+        except MobilePayError as error:
+            registration.write({"state": "error", "last_error": str(error)})
+            registration._mobilepay_commit()
+            if isinstance(error, MobilePayConflict) and error.reason is Reason.BEACON_IN_USE:
+                raise UserError(
+                    _("The beacon id of %(pos)s is already used by another MobilePay PoS.", pos=config.name)
+                ) from None
+            raise UserError(
+                _("MobilePay could not register %(pos)s: %(reason)s", pos=config.name, reason=error)
+            ) from None
+        registration._mobilepay_commit()
+        return registration
 
     def action_mobilepay_test_connection(self):
         """Authenticate, find the store, and say what came out of it (a notification)."""

@@ -12,12 +12,13 @@ from odoo.tools import config as odoo_config
 
 from ..mobilepay.epayment.config import DEFAULT_PLUGIN_NAME, DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
 from ..mobilepay.epayment.provider import make_provider as make_epayment_provider
+from ..mobilepay.epayment.provider import msisdn
 from ..mobilepay.epayment.schemas import CHECKED_IN_EVENT
 from ..mobilepay.epayment.signature import normalized_url
-from ..mobilepay.errors import MobilePayError
+from ..mobilepay.errors import MobilePayError, MobilePayValidationError
 from ..mobilepay.provider import PaymentFlow
 from . import mobilepay_demo
-from .mobilepay_flows import FLOW_SELECTION
+from .mobilepay_flows import FLOW_SELECTION, MAX_PERSONAL_QR
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ EPAYMENT_ACCOUNT_FIELDS = (
     "vipps_subscription_key",
     "vipps_msn",
 )
+# The market a sales unit's currency means (ePayment API.md 6.1), for a company that names no country.
+CURRENCY_COUNTRY_CODES = {"DKK": 45, "NOK": 47, "EUR": 358}
 
 
 def _normalized_or_none(url):
@@ -179,6 +182,39 @@ class PosPaymentMethod(models.Model):
         if self.mobilepay_api != "epayment":
             return PaymentFlow.QR_ON_SCREEN
         return PaymentFlow(self.vipps_flow or PaymentFlow.QR_ON_SCREEN.value)
+
+    def _mobilepay_flow_and_customer(self, provider, request, kind):
+        """The payment's flow (the method's, or the one the cashier chose) and what addresses the customer."""
+        if kind == "refund":
+            return PaymentFlow.QR_ON_SCREEN, None
+        flow = self._vipps_flow()
+        asked = request.get("flow")
+        if asked:
+            try:
+                flow = PaymentFlow(asked)
+            except ValueError:
+                raise UserError(_("Unknown MobilePay payment flow %(flow)s.", flow=asked)) from None
+        if flow not in provider.flows:
+            raise UserError(_("%(method)s cannot take payments this way.", method=self.name))
+        customer = request.get("customer")
+        if flow is PaymentFlow.PHONE_NUMBER:
+            # A number typed without its country code is one of the shop's country (not the currency's:
+            # a Danish customer at a NOK till types +45); a foreign customer's number is typed with its code.
+            country = request["config"].company_id.country_id.phone_code or CURRENCY_COUNTRY_CODES.get(
+                request["currency"].name
+            )  # a company without a country: the market of its currency
+            try:
+                return flow, msisdn(customer if isinstance(customer, str) else "", str(country) if country else None)
+            except MobilePayValidationError:
+                raise UserError(
+                    _("The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78.")
+                ) from None
+        if flow is PaymentFlow.PERSONAL_QR:
+            if not isinstance(customer, str) or not 5 <= len(customer.strip()) <= MAX_PERSONAL_QR:
+                raise UserError(_("Scan the customer's code from the MobilePay app first."))
+            return flow, customer.strip()
+        return flow, None
+
 
     # ------------------------------------------------------------------ webhooks
 

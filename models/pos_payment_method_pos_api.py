@@ -35,11 +35,8 @@ from odoo import _, models
 from odoo.exceptions import AccessError, UserError
 
 from ..mobilepay import formats
-from ..mobilepay.epayment.provider import msisdn
-from ..mobilepay.errors import MobilePayConflict, MobilePayError, MobilePayValidationError
 from ..mobilepay.idempotency import new_idempotency_key
 from ..mobilepay.provider import PaymentFlow
-from ..mobilepay.v10.errors import BEACON_ALREADY_USED
 from .mobilepay_flows import MAX_PERSONAL_QR
 from .mobilepay_states import (
     CANCELLED_BY_CASHIER,
@@ -56,8 +53,6 @@ from .pos_mobilepay_transaction_start import START_GRACE
 _logger = logging.getLogger(__name__)
 
 MAX_ORDER_TEXT = 128
-# The market a sales unit's currency means (ePayment API.md 6.1), for a company that names no country.
-CURRENCY_COUNTRY_CODES = {"DKK": 45, "NOK": 47, "EUR": 358}
 MAX_AMOUNT = float(formats.MAX_AMOUNT)
 
 
@@ -389,62 +384,3 @@ class PosPaymentMethod(models.Model):
             transaction._mobilepay_commit(keep_lock=True)
             transaction._mobilepay_send_refund(provider)
             return transaction._mobilepay_start_answer()
-
-    def _mobilepay_flow_and_customer(self, provider, request, kind):
-        """The payment's flow (the method's, or the one the cashier chose) and what addresses the customer."""
-        if kind == "refund":
-            return PaymentFlow.QR_ON_SCREEN, None
-        flow = self._vipps_flow()
-        asked = request.get("flow")
-        if asked:
-            try:
-                flow = PaymentFlow(asked)
-            except ValueError:
-                raise UserError(_("Unknown MobilePay payment flow %(flow)s.", flow=asked)) from None
-        if flow not in provider.flows:
-            raise UserError(_("%(method)s cannot take payments this way.", method=self.name))
-        customer = request.get("customer")
-        if flow is PaymentFlow.PHONE_NUMBER:
-            # A number typed without its country code is one of the shop's country (not the currency's:
-            # a Danish customer at a NOK till types +45); a foreign customer's number is typed with its code.
-            country = request["config"].company_id.country_id.phone_code or CURRENCY_COUNTRY_CODES.get(
-                request["currency"].name
-            )  # a company without a country: the market of its currency
-            try:
-                return flow, msisdn(customer if isinstance(customer, str) else "", str(country) if country else None)
-            except MobilePayValidationError:
-                raise UserError(
-                    _("The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78.")
-                ) from None
-        if flow is PaymentFlow.PERSONAL_QR:
-            if not isinstance(customer, str) or not 5 <= len(customer.strip()) <= MAX_PERSONAL_QR:
-                raise UserError(_("Scan the customer's code from the MobilePay app first."))
-            return flow, customer.strip()
-        return flow, None
-
-    def _mobilepay_ready_registration(self, config, provider):
-        """This config's MobilePay PoS, registered (again) now if needed."""
-        registration = self.env["pos.mobilepay.registration"].sudo()._mobilepay_get_or_create(config, self)
-        self.env.cr.execute("SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE", (registration.id,))
-        registration.invalidate_recordset()
-        if (
-            not registration._mobilepay_claim_identity()
-            and registration.state == "registered"
-            and registration.pos_id
-            and registration.environment == self.sudo()._mobilepay_account_environment()
-        ):
-            return registration
-        try:
-            registration._mobilepay_sync(provider)
-        except MobilePayError as error:
-            registration.write({"state": "error", "last_error": str(error)})
-            registration._mobilepay_commit()
-            if isinstance(error, MobilePayConflict) and error.code == BEACON_ALREADY_USED:
-                raise UserError(
-                    _("The beacon id of %(pos)s is already used by another MobilePay PoS.", pos=config.name)
-                ) from None
-            raise UserError(
-                _("MobilePay could not register %(pos)s: %(reason)s", pos=config.name, reason=error)
-            ) from None
-        registration._mobilepay_commit()
-        return registration

@@ -266,7 +266,7 @@ class TestEPaymentCheckinRules(EPaymentCommon):
             {"config_id": other_config.id, "payment_method_id": self.mobilepay.id}
         ).write({"state": "registered", "pos_id": self.sticker.pos_id})
         waiting = self.transaction(self.start_payment(32.0)["reference"])
-        with mute_logger("odoo.addons.pos_mobilepay.models.pos_mobilepay_registration_checkin"):
+        with mute_logger("odoo.addons.pos_mobilepay.models.pos_mobilepay_registration_epayment"):
             self.scan()
         waiting.invalidate_recordset()
         self.assertTrue(waiting.awaiting_checkin)

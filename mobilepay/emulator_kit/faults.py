@@ -69,9 +69,10 @@ class Fault:
 
 
 class Faults:
-    # The kinds this emulator knows, and those of them that take a ``code``.
+    # The kinds this emulator knows, those of them that take a ``code``, and a code to give as an example.
     kinds = KINDS
     coded_kinds = ()
+    example_code = None
 
     def __init__(self, rng=None):
         self._lock = threading.Lock()
@@ -97,7 +98,7 @@ class Faults:
             if kind not in self.coded_kinds:
                 raise ValueError(f"code is only for the kinds {', '.join(self.coded_kinds) or '(none here)'}")
             if isinstance(code, bool) or not isinstance(code, (str, int)) or not str(code).isdigit():
-                raise ValueError("code must be a number, e.g. \"6160\"")
+                raise ValueError(f"code must be a number, e.g. \"{self.example_code}\"")
             code = str(code)
         fault = Fault(kind=kind, method=method, path=path, status=int(status), latency_ms=int(latency_ms),
                       times=times, probability=probability,

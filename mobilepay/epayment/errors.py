@@ -4,7 +4,7 @@ The typed errors are the package's own (``mobilepay.errors``), so the Odoo layer
 both backends alike: ``outcome_unknown`` still tells a lost (or busy) answer from a refusal.
 """
 
-from ..errors import MobilePayBusy, api_error_class
+from ..errors import MobilePayBusy, Reason, api_error_class
 
 # numeric code -> meaning. Branch on these (with the HTTP status), never on title/detail.
 ERROR_CODES = {
@@ -45,6 +45,11 @@ REFERENCE_NOT_FOUND = "5090"
 REFERENCE_EXISTS = "4150"
 NOT_ENOUGH_REFUNDABLE = "6150"
 REFUND_PERIOD_EXPIRED = "6220"
+# The refusals the Odoo layer acts upon, in neutral words (set on the typed error as its ``reason``).
+REASONS = {
+    NOT_ENOUGH_REFUNDABLE: Reason.REFUND_TOO_HIGH,
+    REFUND_PERIOD_EXPIRED: Reason.REFUND_TOO_OLD,
+}
 # Refusals that mean "not now" rather than "never" (API.md 6.5): repeat with the same key.
 TRY_AGAIN_LATER = frozenset({"6160", "6250", "6260", "6280"})
 TRY_AGAIN_STATUSES = frozenset({423, 429})
@@ -85,5 +90,6 @@ def error_for(status, problem, method, path, retry_after=None):
         correlation_id=problem.trace_id if problem is not None else None,
         method=method,
         path=path,
+        reason=REASONS.get(code or ""),
         **extra,
     )

@@ -21,6 +21,7 @@ from ..provider import (
     PaymentProvider,
     PaymentRequest,
     PaymentSnapshot,
+    PaymentState,
     PosRegistration,
     RefundSnapshot,
     RefundState,
@@ -50,10 +51,32 @@ from .schemas import (
     CHECKED_IN_EVENT,
     PAYMENT_WEBHOOK_EVENTS,
     EventName,
+    State,
 )
 from .webhooks_client import WebhooksClient
 
 DEFAULT_POLL_DELAY_MS = 1000  # "1-2 s is reasonable while a cashier waits" (API.md 9)
+# The status texts stored when one of our own calls made a payment or refund so (``status_name``), in
+# ePayment's words: the state a created payment is in, the event our capture or cancel makes. A refund is
+# final when made and is named after its event, as ``get_refund`` names it; before its answer it is only
+# requested (ePayment has no word for that). Rows of 19.0.1.2.0 and before kept the PoS API v10's texts
+# here; ``provider_status`` is for support and history only, nothing branches on it.
+PAYMENT_STATUS_NAMES = {
+    PaymentState.WAITING_FOR_CUSTOMER: State.CREATED.value,
+    PaymentState.WAITING_FOR_APPROVAL: State.CREATED.value,
+    PaymentState.CAPTURED: EventName.CAPTURED.value,
+    PaymentState.CANCELLED_BY_CASHIER: EventName.CANCELLED.value,
+}
+REFUNDED = EventName.REFUNDED.value
+REFUND_FAILED = "REFUND_FAILED"
+REFUND_STATUS_NAMES = {
+    RefundState.PENDING: "REFUND_REQUESTED",
+    RefundState.CAPTURED: REFUNDED,
+    RefundState.CANCELLED_BY_CASHIER: REFUND_FAILED,
+    RefundState.CANCELLED_BY_PROVIDER: REFUND_FAILED,
+}
+
+
 class EPaymentProvider(PaymentProvider):
     name = "vipps_epayment"
     flows = frozenset(PaymentFlow)
@@ -70,6 +93,10 @@ class EPaymentProvider(PaymentProvider):
         self.webhooks = WebhooksClient(config, session=self.client.session, tokens=self.client.tokens)
         self.qr = QrClient(config, session=self.client.session, tokens=self.client.tokens)
         self.poll_delay_ms = poll_delay_ms
+
+    def status_name(self, state):
+        # Payment and refund states share their values: told apart by their type.
+        return (REFUND_STATUS_NAMES if isinstance(state, RefundState) else PAYMENT_STATUS_NAMES).get(state)
 
     # ------------------------------------------------------------------ set-up
 
@@ -284,7 +311,7 @@ class EPaymentProvider(PaymentProvider):
                                   provider_status="NOT_LOGGED_YET", amount=Decimal(0), currency="",
                                   poll_delay_ms=self.poll_delay_ms)
         return RefundSnapshot(refund_id=refund_id, payment_id=payment_id, state=state,
-                              provider_status="REFUNDED" if event.success else "REFUND_FAILED",
+                              provider_status=REFUNDED if event.success else REFUND_FAILED,
                               amount=major_units(event.amount), currency=event.amount.currency.value,
                               poll_delay_ms=self.poll_delay_ms)
 

@@ -150,6 +150,7 @@ def test_pay_capture_and_refunds(backend, pos):
         provider.start_refund(payment_id=started.payment_id, refund_order_id="refund-2", amount=Decimal("25.51"),
                               currency="DKK", idempotency_key=new_key())
     assert not errors.outcome_unknown(over.value)
+    assert over.value.reason is errors.Reason.REFUND_TOO_HIGH  # each API's code, in neutral words
 
 
 def test_customer_cancels(backend, pos):

@@ -5,7 +5,7 @@ import logging
 import pydantic
 
 from ..errors import MobilePayResponseError, MobilePaySimulationRefused, api_error_class
-from .errors import SIMULATION_REFUSALS
+from .errors import REASONS, SIMULATION_REFUSALS
 from .schemas import ErrorBody
 
 _logger = logging.getLogger(__name__)
@@ -72,4 +72,5 @@ def read_answer(response, method, path):
         origin=error.origin,
         method=method,
         path=path,
+        reason=REASONS.get(error.code),
     )

@@ -1,4 +1,7 @@
-"""The MobilePay PoS v10 error-code catalogue (API.md section 5) and the codes the client and Odoo act upon."""
+"""The MobilePay PoS v10 error-code catalogue (API.md section 5), the codes the client acts upon, and the
+neutral reasons (``mobilepay.errors.Reason``) of those the Odoo layer acts upon."""
+
+from ..errors import Reason
 
 # code -> (HTTP status, meaning). The emulator answers with these; the client
 # uses them to explain an error it got.
@@ -81,7 +84,7 @@ SIMULATION_REFUSALS = {
     "2007": "Invalid user simulation request",
 }
 
-# Codes the client and the Odoo layer act upon.
+# Codes the client acts upon.
 PAYMENT_ALREADY_ACTIVE = "1301"
 IDEMPOTENCY_KEY_REUSED = "1306"
 CANNOT_CANCEL = "1300"
@@ -92,3 +95,15 @@ REFUND_AMOUNT_TOO_HIGH = "1367"
 PAYMENT_TOO_OLD_TO_REFUND = "1366"
 POS_ALREADY_EXISTS = "1200"
 BEACON_ALREADY_USED = "1202"
+
+# The refusals the Odoo layer acts upon, in neutral words (set on the typed error as its ``reason``).
+REASONS = {
+    "1000": Reason.POS_NOT_FOUND,
+    PAYMENT_ALREADY_ACTIVE: Reason.PAYMENT_ALREADY_ACTIVE,
+    BEACON_ALREADY_USED: Reason.BEACON_IN_USE,
+    "1354": Reason.NOT_CAPTURED,
+    "1365": Reason.REFUND_CURRENCY_DIFFERS,
+    PAYMENT_TOO_OLD_TO_REFUND: Reason.REFUND_TOO_OLD,
+    REFUND_AMOUNT_TOO_HIGH: Reason.REFUND_TOO_HIGH,
+    "1368": Reason.BALANCE_TOO_LOW,
+}

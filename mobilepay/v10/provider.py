@@ -37,6 +37,19 @@ REFUND_STATES = {
     RefundStatus.CANCELLED_BY_MOBILEPAY: RefundState.CANCELLED_BY_PROVIDER,
 }
 
+# The status MobilePay gives a payment or refund once our own call made it so (``status_name``).
+PAYMENT_STATUS_NAMES = {
+    PaymentState.WAITING_FOR_CUSTOMER: PaymentStatus.INITIATED,
+    PaymentState.WAITING_FOR_APPROVAL: PaymentStatus.INITIATED,
+    PaymentState.CAPTURED: PaymentStatus.CAPTURED,
+    PaymentState.CANCELLED_BY_CASHIER: PaymentStatus.CANCELLED_BY_CLIENT,
+}
+REFUND_STATUS_NAMES = {
+    RefundState.PENDING: RefundStatus.INITIATED,
+    RefundState.CAPTURED: RefundStatus.CAPTURED,
+    RefundState.CANCELLED_BY_CASHIER: RefundStatus.CANCELLED_BY_CLIENT,
+}
+
 
 def payment_snapshot(payment):
     return PaymentSnapshot(
@@ -69,6 +82,12 @@ class MobilePayV10Provider(PaymentProvider):
 
     def __init__(self, client):
         self.client = client
+
+    def status_name(self, state):
+        # Payment and refund states share their values: told apart by their type.
+        names = REFUND_STATUS_NAMES if isinstance(state, RefundState) else PAYMENT_STATUS_NAMES
+        status = names.get(state)
+        return status.value if status else None
 
     def test_connection(self):
         store_ids = self.client.list_store_ids()

@@ -31,6 +31,7 @@ EPAYMENT_KINDS = KINDS + ("problem",)
 class EPaymentFaults(Faults):
     kinds = EPAYMENT_KINDS
     coded_kinds = ("problem",)
+    example_code = "6160"
 
     def add(self, method="POST", path="/epayment/v1/payments", kind="status", status=None, latency_ms=0, times=1,
             probability=1.0, latency_max_ms=None, body="", code=None) -> Fault:

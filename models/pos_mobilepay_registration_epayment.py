@@ -1,11 +1,14 @@
-"""ePayment check-ins on a register's QR sticker (API.md 11.3, 11.5): a scan's customer token goes to
-the register's payment waiting for it, or is kept for the register's next sticker payment."""
+"""The Vipps MobilePay ePayment side of a register's registration: its QR sticker (API.md 11.2, 11.4) and
+the check-ins on it (API.md 11.3, 11.5): a scan's customer token goes to the register's payment waiting
+for it, or is kept for the register's next sticker payment."""
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 
+from ..mobilepay.epayment.provider import merchant_qr_id
 from .mobilepay_flows import CHECKIN_TOKEN_LIFETIME_S, PARKED_CHECKIN_MAX_AGE_S
 from .pos_mobilepay_transaction import utcnow
 
@@ -15,6 +18,12 @@ _logger = logging.getLogger(__name__)
 class PosMobilepayRegistration(models.Model):
     _inherit = "pos.mobilepay.registration"
 
+    qr_image_url = fields.Char(
+        string="Sticker Image",
+        readonly=True,
+        copy=False,
+        help="ePayment: the till's QR sticker as Vipps MobilePay made it (print it; fetched again at each sync).",
+    )
     checkin_token = fields.Char(
         readonly=True,
         copy=False,
@@ -27,6 +36,16 @@ class PosMobilepayRegistration(models.Model):
         copy=False,
         help="When the customer scanned (initiatedAt) for the check-in kept in Customer Token.",
     )
+
+    def _mobilepay_spec(self, store_id):
+        spec = super()._mobilepay_spec(store_id)
+        if self.payment_method_id.sudo().mobilepay_api != "epayment":
+            return spec
+        # The sticker keeps its id once printed. One printed for the v10 PoS keeps working too:
+        # registered with its beacon id (API.md 11.4).
+        beacon_id = spec.beacon_id or self.beacon_id or None
+        migrate = bool(beacon_id) and beacon_id != merchant_qr_id(self.merchant_pos_id or "-")
+        return dataclasses.replace(spec, beacon_id=beacon_id, migrate_v10_beacon=migrate)
 
     def _mobilepay_take_checkin(self, started_at=None):
         """The customer token of the scan kept for this register, taken (cleared), when a payment starting
