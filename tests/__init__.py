@@ -1,4 +1,5 @@
 from . import (
+    test_concurrency,
     test_epayment_checkins,
     test_epayment_flows,
     test_epayment_money_safety,
