@@ -1,1 +1,1 @@
-from . import main, vipps_webhook
+from . import epayment_webhook, v10_checkin

@@ -3,7 +3,7 @@
 create -> force approve (the spec's test endpoint) -> partial capture -> capture the rest -> refund ->
 the event log in order; cancel before approval; replays of create, capture and refund with the same
 Idempotency-Key; over-capture and over-refund refused with Problem bodies. ``epayment_api`` validates
-every exchange against the saved spec (patched with API.md section 0, conftest.py). Without the saved
+every exchange against the saved spec (patched with API.md section 0, tests/pytest_fixtures.py). Without the saved
 specs this pass is skipped with one message, like the fuzzing run.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SPEC = Path(os.environ.get("VIPPS_SPEC_DIR") or Path(__file__).resolve().parents[3] / "shared/vipps-epayment")
+SPEC = Path(os.environ.get("VIPPS_SPEC_DIR") or Path(__file__).resolve().parents[4] / "shared/vipps-epayment")
 pytestmark = pytest.mark.skipif(not (SPEC / "epayment.v1.yml").is_file(),
                                 reason="the stateful contract pass needs the saved Vipps specs (VIPPS_SPEC_DIR)")
 

@@ -14,47 +14,17 @@ caller sends can make it answer 500.
 import json
 import logging
 
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from odoo import http
 from odoo.http import request
 
 from ..mobilepay import formats
+from .request_body import plain_response, read_limited_body
 
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
 REQUIRED_KEYS = ("MerchantPosId", "PosId")
 TEXT_KEYS = ("MerchantId", "MerchantBrandId", "MerchantLocationId", "MerchantPosId", "PosId")
-
-
-def _plain(status, text):
-    return request.make_response(text, headers=[("Content-Type", "text/plain; charset=utf-8")], status=status)
-
-
-def _read_at_most(httprequest, size):
-    """At most ``size`` bytes of the body, whether it has a Content-Length or comes chunked.
-
-    Werkzeug 2.3 and later apply the route's ``max_content_length`` when the body is read;
-    Werkzeug 2.2 (Odoo's pin for Python 3.11) applies it to form bodies only, and
-    ``get_data()`` would buffer a chunked body whole. Odoo's request wrapper does not
-    expose the input stream, so it is read from the Werkzeug request it wraps.
-    """
-    wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
-    if wrapped is None:
-        return httprequest.get_data()[:size]
-    return wrapped.stream.read(size)
-
-
-def read_limited_body(httprequest, limit):
-    """The raw body, or None when it is (or says it is) longer than ``limit`` bytes: never read past it."""
-    if (httprequest.content_length or 0) > limit:
-        return None
-    try:
-        raw = _read_at_most(httprequest, limit + 1)
-    except RequestEntityTooLarge:
-        return None
-    return None if raw is None or len(raw) > limit else raw
 
 
 def parse_notification(raw):
@@ -97,18 +67,18 @@ class MobilePayNotificationController(http.Controller):
         raw = read_limited_body(request.httprequest, MAX_BODY_BYTES)
         if raw is None:
             _logger.info("MobilePay notification refused: body over %s bytes", MAX_BODY_BYTES)
-            return _plain(400, "invalid body")
+            return plain_response(400, "invalid body")
         body = parse_notification(raw)
         if body is None:
             _logger.info("MobilePay notification refused: invalid body (%s bytes)", len(raw))
-            return _plain(400, "invalid body")
+            return plain_response(400, "invalid body")
         try:
             with request.env.cr.savepoint():
                 found = request.env["pos.mobilepay.registration"].sudo()._mobilepay_on_checkin(body)
         except Exception:
             # Never a 500 to the caller; MobilePay would only retry, the poller follows anyway.
             _logger.exception("MobilePay notification for PoS %s could not be handled", body.get("PosId"))
-            return _plain(200, "ok")
+            return plain_response(200, "ok")
         if not found:
             _logger.info("MobilePay notification for a PoS unknown here: %s", body.get("PosId"))
-        return _plain(200, "ok")
+        return plain_response(200, "ok")

@@ -2,7 +2,7 @@
 
 Schemathesis generates requests from the saved OpenAPI documents (epayment.v1.yml, the Webhooks,
 QR and Access Token specs), patched in memory with the later additions of API.md section 0 exactly
-as the contract checks patch them (conftest.py), for every emulated operation: valid requests and
+as the contract checks patch them (mobilepay/tests/pytest_fixtures.py), for every emulated operation: valid requests and
 invalid ones (wrong types, missing fields, odd strings, impossible dates, huge numbers). Each one
 goes out with the emulator's auth (a token fetched first, as the other ePayment tests do), and
 each answer must
@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 
 EXAMPLES = 25  # per operation and generation mode
-SPEC = Path(os.environ.get("VIPPS_SPEC_DIR") or Path(__file__).resolve().parents[3] / "shared/vipps-epayment")
-# spec key (as in conftest.VIPPS_SPEC_FILES) -> (file, the path prefix its servers add, the conftest patch)
+SPEC = Path(os.environ.get("VIPPS_SPEC_DIR") or Path(__file__).resolve().parents[4] / "shared/vipps-epayment")
+# spec key (as in pytest_fixtures.VIPPS_SPEC_FILES) -> (file, the path prefix its servers add, the conftest patch)
 SPECS = {
     "epayment": ("epayment.v1.yml", "", "patch_epayment_spec"),
     "webhooks": ("swagger-webhooks-api.yaml", "/webhooks", "patch_webhooks_spec"),
@@ -49,7 +49,7 @@ NOT_EMULATED = {
     ("qr", "GET", "/v1/merchant-redirect/{id}"), ("accesstoken", "POST", "/miami/v1/token"),
 }
 # Statuses the emulator answers although the saved spec does not list them are accepted because the
-# contract patches in conftest.py add them, each naming its API.md source: 401 from the API
+# contract patches in pytest_fixtures.py add them, each naming its API.md source: 401 from the API
 # gateway and 5xx on every operation (API.md 6.5); on ePayment 400/403/404/409/422 everywhere (API.md
 # 6.5, 7.1.1: 422 for 5070 since v1.6.0; 7.2: 404 with 5090 for an unknown reference, where the spec lists
 # only 200) and 423/429 on the busy and rate-limited operations (API.md 6.5, 9).

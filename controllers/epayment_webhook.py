@@ -29,7 +29,7 @@ from odoo.http import request
 from ..mobilepay.epayment.provider import notice_from_delivery
 from ..mobilepay.epayment.webhook_events import MAX_BODY_BYTES, WebhookRejected
 from ..mobilepay.provider import CheckinNotice
-from .main import _plain, read_limited_body
+from .request_body import plain_response, read_limited_body
 
 _logger = logging.getLogger(__name__)
 
@@ -60,23 +60,23 @@ class VippsWebhookController(http.Controller):
         httprequest = request.httprequest
         raw = read_limited_body(httprequest, MAX_BODY_BYTES)
         if raw is None:
-            return _plain(413, "too large")
+            return plain_response(413, "too large")
         try:
             method = request.env["pos.payment.method"].sudo().browse(method_id).exists()
             secrets = method._vipps_webhook_secrets() if method else []
             if not secrets:
                 _logger.info("Vipps MobilePay webhook for payment method %s: no registration here", method_id)
-                return _plain(401, "refused")  # the same word as a bad signature: ids are not told apart
+                return plain_response(401, "refused")  # the same word as a bad signature: ids are not told apart
             try:
                 notice = notice_from_delivery(raw, dict(httprequest.headers.items()), secrets)
             except WebhookRejected as error:
                 _logger.info("Vipps MobilePay webhook for payment method %s refused: %s", method_id, error)
-                return _plain(401 if error.unauthenticated else 400, "refused")
+                return plain_response(401 if error.unauthenticated else 400, "refused")
             self._apply(method, notice)
         except Exception:
             _logger.exception("Vipps MobilePay webhook for payment method %s could not be handled", method_id)
-            return _plain(503, "try again later")  # Vipps MobilePay delivers it again
-        return _plain(200, "ok")
+            return plain_response(503, "try again later")  # Vipps MobilePay delivers it again
+        return plain_response(200, "ok")
 
     def _apply(self, method, notice):
         """Act on a verified notice in a READ COMMITTED cursor of its own that waits for locks; tried again

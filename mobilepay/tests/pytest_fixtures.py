@@ -49,6 +49,18 @@ def _spec_dir():
 _CONTRACT_SKIPPED = []
 
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path, parent):
+    """Collect the repository's folders as plain folders, never as Python packages.
+
+    The repository root is the Odoo addon (its ``__init__.py`` imports Odoo), and ``mobilepay`` and
+    its API folders are packages of it: a pytest ``Package`` node would import their ``__init__.py``
+    and, through them, the addon. The tests import what they test themselves."""
+    if path.is_dir() and (path / "__init__.py").is_file() and REPO_ROOT in (path, *path.parents):
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
 def pytest_terminal_summary(terminalreporter):
     _epayment_summary(terminalreporter)  # defined with the ePayment fixtures below
     if _CONTRACT_SKIPPED:

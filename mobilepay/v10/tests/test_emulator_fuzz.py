@@ -21,7 +21,7 @@ from mobilepay.v10.errors import SIMULATION_REFUSALS  # noqa: E402
 
 EXAMPLES = 25  # per operation and generation mode
 SIMULATION = "/pos/app/usersimulation/"
-SPEC = Path(os.environ.get("MOBILEPAY_SPEC_DIR") or Path(__file__).resolve().parents[3] / "shared/mobilepay-pos-v10")
+SPEC = Path(os.environ.get("MOBILEPAY_SPEC_DIR") or Path(__file__).resolve().parents[4] / "shared/mobilepay-pos-v10")
 
 
 def _operations():

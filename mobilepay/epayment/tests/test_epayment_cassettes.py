@@ -31,7 +31,7 @@ from mobilepay.epayment.environments import TEST, by_name
 from mobilepay.epayment.schemas import PAYMENT_WEBHOOK_EVENTS, EventName, State
 from mobilepay.epayment.webhooks_client import WebhooksClient
 
-CASSETTES = Path(__file__).parent / "cassettes" / "epayment"
+CASSETTES = Path(__file__).parent / "cassettes"
 MODE = os.environ.get("MOBILEPAY_RECORD", "")
 RECORDING = MODE in ("emulator", "test")
 SCRUBBED = "scrubbed"
