@@ -20,20 +20,21 @@ class PosMobilepayTransaction(models.Model):
     def action_mobilepay_capture(self):
         self._mobilepay_check_manager()
         for transaction in self.sudo():
-            if transaction.intent != "capture":
-                transaction.write({"intent": "capture"})
-                transaction._mobilepay_log(_("Capture asked by %(user)s.", user=self.env.user.name))
-            transaction._mobilepay_process()
+            transaction._mobilepay_ask("capture", _("Capture asked by %(user)s.", user=self.env.user.name))
         return True
 
     def action_mobilepay_cancel(self):
         self._mobilepay_check_manager()
         for transaction in self.sudo():
-            if transaction.intent != "cancel":
-                transaction.write({"intent": "cancel"})
-                transaction._mobilepay_log(_("Cancel asked by %(user)s.", user=self.env.user.name))
-            transaction._mobilepay_process()
+            transaction._mobilepay_ask("cancel", _("Cancel asked by %(user)s.", user=self.env.user.name))
         return True
+
+    def _mobilepay_ask(self, intent, message):
+        """A manager's capture or cancel: the intent, logged once, then the step at once."""
+        if self.intent != intent:
+            self.write({"intent": intent})
+            self._mobilepay_log(message)
+        self._mobilepay_process()
 
     def action_mobilepay_poll(self):
         self._mobilepay_check_manager()
@@ -42,8 +43,7 @@ class PosMobilepayTransaction(models.Model):
 
     def action_mobilepay_accept_unbooked(self):
         """An administrator accepts captured money that no order books (so that its session may close)."""
-        if not self.env.user.has_group("point_of_sale.group_pos_manager"):
-            raise AccessError(_("Only Point of Sale administrators can act on MobilePay transactions."))
+        self._mobilepay_check_manager()
         for transaction in self.sudo():
             if transaction.state != CAPTURED or transaction.pos_payment_id or transaction.unbooked_accepted:
                 continue

@@ -19,7 +19,7 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
-from ..controllers import vipps_webhook
+from ..controllers import epayment_webhook
 from ..mobilepay.epayment import signature
 from ..mobilepay.provider import CheckinNotice
 from ..models.pos_mobilepay_poller import claim_due, next_due_in
@@ -169,8 +169,8 @@ class TestEPaymentCheckinEndpoint(HttpCase):
     def test_3_a_checkin_that_cannot_be_handled_now_is_answered_503_and_lands_when_delivered_again(self):
         holder = _hold(self.till, "SELECT id FROM pos_mobilepay_registration WHERE id = %s FOR UPDATE",
                        (self.till.registration_id,), 2.0)
-        with patch.object(vipps_webhook, "LOCK_TIMEOUT", "200ms"), mute_logger(
-            "odoo.addons.pos_mobilepay.controllers.vipps_webhook", "odoo.sql_db"
+        with patch.object(epayment_webhook, "LOCK_TIMEOUT", "200ms"), mute_logger(
+            "odoo.addons.pos_mobilepay.controllers.epayment_webhook", "odoo.sql_db"
         ):
             answer = self.deliver("token-delivered-twice")
         self.assertEqual(answer.status_code, 503, "Vipps MobilePay delivers it again")
