@@ -10,9 +10,16 @@ the threads stop when nothing has been due for a moment (or after the run's budg
 the cron is triggered again for when the next transaction is due, so other crons get their
 turn. pollDelayInMs is honoured per transaction: a row is claimable only once its
 ``next_poll_at`` has passed (or it has a capture or cancel to do right away).
+
+While nothing is due, one thread looks and the others sleep: the run's watcher holds a connection
+that LISTENs on ``pos_mobilepay_due`` (NOTIFY-ed, at commit, whenever something makes a transaction
+due: a start, a webhook, a check-in, a cancel) and sleeps until the next transaction is due or it
+is woken, then hands a claim to one worker; a worker that claimed something wakes one more, so the
+threads at work grow with the due work, up to the pool. Idle threads cost no queries.
 """
 
 import logging
+import select
 import threading
 import time
 from datetime import timedelta
@@ -24,16 +31,18 @@ from odoo.tools import config as odoo_config
 
 from .mobilepay_states import RESERVED, UNSTARTED_STATES, WAITING_FOR_CUSTOMER
 from .pos_mobilepay_transaction import in_test, utcnow
-from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR
+from .pos_mobilepay_transaction_processing import CHECKIN_PENDING_FOR, WAKE_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
 THREADS_PARAMETER = "pos_mobilepay.poller_threads"
 DEFAULT_THREADS = 12
 RUN_BUDGET_S = 20.0
-# A thread with nothing to claim waits this long at most for the next due transaction.
+# The run ends when nothing is due within this long and no thread is at work.
 IDLE_WAIT_S = 3.0
-IDLE_STEP_S = 0.05
+# The watcher looks again at least this long after finding something due (the workers go on claiming
+# by themselves; a due row another worker holds must not make it spin).
+BUSY_LOOK_S = 0.2
 # A thread that cannot get a working cursor this many times in a row stops (the others go on).
 MAX_THREAD_FAILURES = 3
 
@@ -124,12 +133,11 @@ class PosMobilepayTransaction(models.Model):
                     transaction._mobilepay_advance(providers)
             return True
         budget = RUN_BUDGET_S if time_budget is None else time_budget
-        deadline = time.monotonic() + budget
-        registry = self.env.registry
-        threads = [
-            threading.Thread(target=_poll_worker, args=(registry, deadline), name=f"mobilepay-poller-{index}")
-            for index in range(self._mobilepay_poller_threads())
-        ]
+        run = _PollRun(self.env.registry, time.monotonic() + budget)
+        size = self._mobilepay_poller_threads()
+        threads = [threading.Thread(target=_pool_worker, args=(run,), name=f"mobilepay-poller-{index}")
+                   for index in range(size)]
+        threads.append(threading.Thread(target=_watch, args=(run, size), name="mobilepay-poller-watcher"))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -142,43 +150,134 @@ class PosMobilepayTransaction(models.Model):
         return True
 
 
-def _poll_worker(registry, deadline):
-    """One poller thread: claim, process, commit, until nothing is due for a moment or the run is over."""
+class _PollRun:
+    """What the threads of one poller run share: the deadline, and the claims to make (hints)."""
+
+    def __init__(self, registry, deadline, until_idle=False):
+        self.registry = registry
+        self.until_idle = until_idle  # no watcher: end once nothing is left to claim
+        self.deadline = deadline
+        self.cond = threading.Condition()
+        self.hints = 0
+        self.working = 0
+        self.stopped = False
+
+    def over(self):
+        return self.stopped or time.monotonic() >= self.deadline
+
+    def wake(self, count=1, most=None):
+        """``count`` more claims to try (at most ``most`` waiting at once)."""
+        with self.cond:
+            self.hints = self.hints + count if most is None else min(self.hints + count, most)
+            self.cond.notify(count)
+
+    def take(self):
+        """Wait for a claim to try; False when the run is over."""
+        with self.cond:
+            if self.until_idle and not self.hints:
+                return False
+            while not self.hints and not self.over():
+                self.cond.wait(max(min(IDLE_WAIT_S, self.deadline - time.monotonic()), 0.01))
+            if self.over():
+                return False
+            self.hints -= 1
+            self.working += 1
+            return True
+
+    def done(self):
+        with self.cond:
+            self.working -= 1
+
+    def idle(self):
+        with self.cond:
+            return not self.working and not self.hints
+
+    def stop(self):
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+
+def _own_thread(registry):
     thread = threading.current_thread()
     thread.dbname = registry.db_name
     thread.uid = SUPERUSER_ID
+    return thread
+
+
+def _watch(run, size):
+    """The run's watcher: sleeps until a transaction is due (or a NOTIFY on WAKE_CHANNEL says one may
+    be), hands the workers a claim, and ends the run when nothing is due soon and nobody works."""
+    _own_thread(run.registry)
+    try:
+        with run.registry.cursor() as cr:
+            connection = cr._cnx
+            cr.execute(f"LISTEN {WAKE_CHANNEL}")
+            cr.commit()
+            while not run.over():
+                wait = next_due_in(cr, utcnow())
+                cr.commit()  # idle again: the notifications come through
+                if wait == 0:
+                    run.wake(1, most=size)
+                elif (wait is None or wait > IDLE_WAIT_S) and run.idle():
+                    return
+                timeout = IDLE_WAIT_S if wait is None else max(wait, BUSY_LOOK_S if wait == 0 else 0)
+                timeout = max(min(timeout, run.deadline - time.monotonic()), 0)
+                if select.select([connection], [], [], timeout) != ([], [], []):
+                    connection.poll()
+                    connection.notifies.clear()
+            cr.execute("UNLISTEN *")  # the connection goes back to the pool
+            cr.commit()
+    except Exception:  # noqa: BLE001 - without a watcher the run ends; the cron comes back
+        _logger.exception("MobilePay poller watcher stopped")
+    finally:
+        run.stop()
+
+
+def _poll_worker(registry, deadline):
+    """One poller thread on its own (no watcher): claims what is due now, works it through, ends."""
+    run = _PollRun(registry, deadline, until_idle=True)
+    run.wake(1)
+    _pool_worker(run)
+
+
+def _pool_worker(run):
+    """One thread of a poller run: wait for a claim to try, then claim, process and commit until nothing
+    is free."""
+    thread = _own_thread(run.registry)
     providers = {}
-    idle_since = None
     failures = 0
-    while time.monotonic() < deadline:
+    while run.take():
         try:
-            with registry.cursor() as cr:
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                now = utcnow()
-                transaction_id = claim_due(cr, now)
-                if transaction_id is None:
-                    wait = next_due_in(cr, now)
-                    cr.rollback()
-                    idle_since = idle_since or time.monotonic()
-                    if wait is None or wait > IDLE_WAIT_S or time.monotonic() - idle_since > IDLE_WAIT_S:
-                        return
-                    time.sleep(min(max(wait, IDLE_STEP_S), IDLE_STEP_S * 4, max(deadline - time.monotonic(), 0)))
-                    continue
-                idle_since = None
-                env = api.Environment(cr, SUPERUSER_ID, {"mobilepay_own_cursor": False})
-                transaction = env["pos.mobilepay.transaction"].browse(transaction_id)
-                if transaction._mobilepay_awaits_first_send():
-                    # This cursor is the thread's own: the first send commits its steps itself.
-                    transaction.with_context(mobilepay_own_cursor=True)._mobilepay_first_send(providers)
-                else:
-                    transaction._mobilepay_process(providers)
-                cr.commit()
+            _work_while_due(run, providers)
+            failures = 0
         except Exception:  # noqa: BLE001 - e.g. the connection pool is full: try again in a moment
             failures += 1
             if failures >= MAX_THREAD_FAILURES:
                 _logger.exception("MobilePay poller thread %s stopped", thread.name)
                 return
             _logger.warning("MobilePay poller thread %s failed, trying again", thread.name, exc_info=True)
-            time.sleep(min(IDLE_WAIT_S, max(deadline - time.monotonic(), 0)))
-        else:
-            failures = 0
+            time.sleep(min(IDLE_WAIT_S, max(run.deadline - time.monotonic(), 0)))
+            run.wake(1)
+        finally:
+            run.done()
+
+
+def _work_while_due(run, providers):
+    """Claim, process and commit one due transaction after another until none is free (or the run ends)."""
+    while not run.over():
+        with run.registry.cursor() as cr:
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            transaction_id = claim_due(cr, utcnow())
+            if transaction_id is None:
+                cr.rollback()
+                return
+            run.wake(1, most=1)  # there may be more: one more thread looks
+            env = api.Environment(cr, SUPERUSER_ID, {"mobilepay_own_cursor": False})
+            transaction = env["pos.mobilepay.transaction"].browse(transaction_id)
+            if transaction._mobilepay_awaits_first_send():
+                # This cursor is the thread's own: the first send commits its steps itself.
+                transaction.with_context(mobilepay_own_cursor=True)._mobilepay_first_send(providers)
+            else:
+                transaction._mobilepay_process(providers)
+            cr.commit()

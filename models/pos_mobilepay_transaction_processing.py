@@ -34,6 +34,8 @@ from .pos_mobilepay_transaction import utcnow
 _logger = logging.getLogger(__name__)
 
 POLL_CRON_XMLID = "pos_mobilepay.ir_cron_mobilepay_poll"
+# NOTIFY-ed whenever a transaction may have become due: a running poller wakes (pos_mobilepay_poller.py).
+WAKE_CHANNEL = "pos_mobilepay_due"
 MAX_BACKOFF_S = 60
 # MobilePay said "try again shortly" (the customer is approving, another operation holds the payment):
 # the next attempt comes within this many seconds, unless MobilePay asked for a longer wait.
@@ -380,9 +382,11 @@ class PosMobilepayTransaction(models.Model):
 
     @api.model
     def _mobilepay_trigger_poller(self, at=None):
+        """Run the poller (at ``at``, or now); a poller already running is woken at this commit."""
         cron = self.env.ref(POLL_CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger(at)
+        self.env.cr.execute(f"NOTIFY {WAKE_CHANNEL}")
 
     def _mobilepay_due_at(self, now):
         """When this transaction next needs a step (now, or its next poll time)."""
