@@ -133,21 +133,25 @@ class PosMobilepayTransaction(models.Model):
                     transaction._mobilepay_advance(providers)
             return True
         budget = RUN_BUDGET_S if time_budget is None else time_budget
-        run = _PollRun(self.env.registry, time.monotonic() + budget)
-        size = self._mobilepay_poller_threads()
-        threads = [threading.Thread(target=_pool_worker, args=(run,), name=f"mobilepay-poller-{index}")
-                   for index in range(size)]
-        threads.append(threading.Thread(target=_watch, args=(run, size), name="mobilepay-poller-watcher"))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_pool(self.env.registry, budget, self._mobilepay_poller_threads())
         # Come back when the next transaction is due (a trigger due now wakes the cron at once).
         self.env.cr.commit()  # pylint: disable=invalid-commit - a fresh snapshot for the look below
         wait = next_due_in(self.env.cr, utcnow())
         if wait is not None:
             self._mobilepay_trigger_poller(None if wait <= 0 else utcnow() + timedelta(seconds=wait))
         return True
+
+
+def run_pool(registry, budget, size):
+    """One poller run: ``size`` worker threads and their watcher, for up to ``budget`` seconds."""
+    run = _PollRun(registry, time.monotonic() + budget)
+    threads = [threading.Thread(target=_pool_worker, args=(run,), name=f"mobilepay-poller-{index}")
+               for index in range(size)]
+    threads.append(threading.Thread(target=_watch, args=(run, size), name="mobilepay-poller-watcher"))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 class _PollRun:

@@ -15,13 +15,16 @@ keeps its row locked meanwhile, and the others are sent in while it is on its wa
 
 import time
 import uuid
+from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tests.common import HOST, get_db_name
 from odoo.tools import config as odoo_config
 
 from ..mobilepay.epayment.emulator import EPaymentEmulator, EPaymentEmulatorSettings
-from ..models.pos_mobilepay_poller import _poll_worker
+from ..models import pos_mobilepay_poller
+from ..models.pos_mobilepay_poller import _poll_worker, run_pool
 from ..models.pos_mobilepay_transaction import utcnow
 from ..models.pos_mobilepay_transaction_start import OVERDUE_GRACE_S
 from .committed_till import CommittedTill
@@ -286,3 +289,57 @@ class TestConcurrency(TransactionCase):
         self.assertEqual(len(creates), len(lines), "one create call per line")
         for reference in references:
             self.assertEqual(self.row(reference, "state"), ("waiting_for_customer",))
+
+    # ------------------------------------------------------------------ a poller run (the cron's threads)
+
+    def pool_run(self, budget=4.0, size=4):
+        """A whole poller run, as the cron makes it: ``size`` workers and the watcher, in a thread."""
+        return self.race.start("poller run", run_pool, self.race.registry, budget, size)
+
+    def counted_claims(self):
+        """The poller's claims while patched: (when, the id it claimed or None)."""
+        claims = []
+        real = pos_mobilepay_poller.claim_due
+
+        def counting(cr, now):
+            claimed = real(cr, now)
+            claims.append((utcnow(), claimed))
+            return claimed
+
+        return claims, patch.object(pos_mobilepay_poller, "claim_due", counting)
+
+    def claimed_at(self, claims, reference):
+        row_id = self.row(reference, "id")[0]
+        times = [when for when, claimed in claims if claimed == row_id]
+        self.assertTrue(times, "the payment was claimed")
+        return times[0]
+
+    def test_e_a_run_polls_a_payment_when_it_is_due_and_idle_threads_ask_nothing_meanwhile(self):
+        reference = self.created_payment(21.0)
+        claims, counting = self.counted_claims()
+        with counting:
+            self.make_due(reference, seconds=1.5)
+            due = utcnow() + timedelta(seconds=1.5)
+            self.pool_run(budget=3.0, size=4).join()
+        claimed = self.claimed_at(claims, reference)
+        self.assertGreaterEqual(claimed, due - timedelta(milliseconds=100), "not claimed before it was due")
+        self.assertLess(claimed, due + timedelta(milliseconds=500), "claimed when due, not a poll round later")
+        # Four threads waiting 1.5 s used to claim every 50-200 ms each (30 or more claims); now the watcher
+        # sleeps until the payment is due and hands out one claim, and a worker that claimed wakes one more.
+        self.assertLessEqual(len(claims), 8, f"{len(claims)} claims while one payment was due once")
+
+    def test_e_a_notify_wakes_a_sleeping_run_at_once(self):
+        reference = self.created_payment(22.0)
+        claims, counting = self.counted_claims()
+        with counting:
+            self.make_due(reference, seconds=2.5)
+            run = self.pool_run(budget=4.0, size=2)
+            time.sleep(0.5)  # the watcher sleeps until the payment is due, 2.5 s from now
+            with self.race.env() as env:  # a webhook makes it due now, as _mobilepay_on_payment_notice does
+                env.cr.execute("UPDATE pos_mobilepay_transaction SET next_poll_at = (now() at time zone 'utc') "
+                               "WHERE reference = %s", (reference,))
+                env["pos.mobilepay.transaction"]._mobilepay_trigger_poller()
+            woken = utcnow()  # committed: the NOTIFY goes out now
+            run.join()
+        self.assertLess(self.claimed_at(claims, reference), woken + timedelta(milliseconds=500),
+                        "the NOTIFY woke the run, not the payment's due time")
