@@ -21,6 +21,7 @@ from ..mobilepay.errors import MobilePayError, is_busy, key_spent, outcome_unkno
 from ..mobilepay.polling import next_poll_at
 from ..mobilepay.provider import PaymentState, RefundState
 from .mobilepay_states import (
+    BLOCKING_PAYMENT_STATES,
     CANCELLABLE_PAYMENT_STATES,
     CANCELLABLE_REFUND_STATES,
     CANCELLED_BY_CASHIER,
@@ -43,6 +44,9 @@ BUSY_BACKOFF_S = 10
 # With check-in notifications, a payment nobody checked in to yet is polled this often at least
 # (a notification that never comes costs no more than this).
 CHECKIN_FALLBACK = timedelta(seconds=5)
+# A payment whose events MobilePay sends us (webhooks) is read when an event comes; without one it is
+# looked at after this long (a late or lost event), not at every poll delay.
+EVENT_FALLBACK = timedelta(seconds=4)
 # A check-in notification makes the PoS's waiting payments due (at pollDelayInMs) until one of them
 # pairs with the customer, for this long at most.
 CHECKIN_PENDING_FOR = timedelta(minutes=5)
@@ -189,6 +193,11 @@ class PosMobilepayTransaction(models.Model):
         method = self.payment_method_id.sudo()
         return method.mobilepay_api == "v10" and bool(method.mobilepay_callback_alias)
 
+    def _mobilepay_hears_payment_events(self):
+        """MobilePay sends this database the payment's events (its method's webhooks)."""
+        self.ensure_one()
+        return self.payment_method_id.sudo()._mobilepay_sends_payment_events()
+
     # ------------------------------------------------------------------ errors
 
     def _mobilepay_note_error(self, what, error):
@@ -244,6 +253,9 @@ class PosMobilepayTransaction(models.Model):
             # Nobody checked in yet, and MobilePay will say when someone does (the check-in
             # notification polls at once): no need to poll at pollDelayInMs meanwhile.
             values["next_poll_at"] = max(values["next_poll_at"], received_at + CHECKIN_FALLBACK)
+        elif state in BLOCKING_PAYMENT_STATES and "next_poll_at" in values and self._mobilepay_hears_payment_events():
+            # The customer's answer (or the payment's end) comes as an event, which makes it due at once.
+            values["next_poll_at"] = max(values["next_poll_at"], received_at + EVENT_FALLBACK)
         if state == CAPTURED:
             # What MobilePay says it captured (the aggregate where the backend tells it).
             captured = snapshot.captured_amount or (None if self.captured_amount else snapshot.amount)

@@ -39,7 +39,7 @@ from .mobilepay_states import (
     UNPAID_FINAL_STATES,
 )
 from .pos_mobilepay_transaction import utcnow
-from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, to_decimal
+from .pos_mobilepay_transaction_processing import CHECKIN_FALLBACK, EVENT_FALLBACK, to_decimal
 
 _logger = logging.getLogger(__name__)
 
@@ -330,6 +330,8 @@ class PosMobilepayTransaction(models.Model):
                 # MobilePay will say when the customer checks in (a check-in that came first makes
                 # the payment due at once): no need to look before.
                 values["next_poll_at"] += CHECKIN_FALLBACK
+            elif self.kind == "payment" and self._mobilepay_hears_payment_events():
+                values["next_poll_at"] += EVENT_FALLBACK  # its events will say what the customer does
         if refund_id:
             values["provider_refund_id"] = refund_id
         self.write(values)

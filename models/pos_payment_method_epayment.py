@@ -227,6 +227,12 @@ class PosPaymentMethod(models.Model):
             vals["vipps_public_url"] = _normalized_or_none(url) or url.strip()
         return vals
 
+    def _mobilepay_sends_payment_events(self):
+        """Whether MobilePay sends this database this method's payment events: only ePayment does (its
+        webhooks), once they are registered (the PoS API v10 notifies check-ins only)."""
+        self.ensure_one()
+        return self.mobilepay_api == "epayment" and bool(self.sudo().vipps_webhook_id)
+
     def _vipps_webhook_target(self):
         """The URL Vipps MobilePay posts this method's events to."""
         self.ensure_one()

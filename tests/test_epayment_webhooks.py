@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..mobilepay.epayment import signature
+from ..models.pos_mobilepay_transaction import utcnow
 from .epayment_common import EPaymentCommon
 
 
@@ -72,6 +73,26 @@ class TestEPaymentWebhooks(TestEPaymentWebhooksBase):
         # Delivered again (a retry): nothing more happens.
         self.assertEqual(self.forward(*deliveries[-1]).status_code, 200)
         self.assertEqual(self.vipps_payment(transaction)["aggregate"]["capturedAmount"]["value"], 2000)
+
+    def test_with_webhooks_a_waiting_payment_is_read_when_an_event_comes_not_every_poll_delay(self):
+        transaction = self.transaction(self.start_payment(21.0)["reference"])
+        self.assertLessEqual(transaction.next_poll_at, utcnow(), "without webhooks: read at once")
+        self.register_webhooks()
+        transaction = self.transaction(self.start_payment(22.0)["reference"])
+        self.assertGreaterEqual(transaction.next_poll_at, utcnow() + timedelta(seconds=3),
+                                "with webhooks: the events say what the customer does")
+        transaction.write({"next_poll_at": utcnow()})  # a late event: looked at anyway
+        transaction._mobilepay_process()
+        self.assertEqual(transaction.state, "waiting_for_customer")
+        self.assertGreaterEqual(transaction.next_poll_at, transaction.last_poll_at + timedelta(seconds=3),
+                                "not at every poll delay (1 s) while an event is expected")
+        self.vipps.approve(transaction.provider_payment_id)
+        for body, headers in self.delivered(2):  # CREATED, AUTHORIZED
+            self.assertEqual(self.forward(body, headers).status_code, 200)
+        transaction.invalidate_recordset()
+        self.assertTrue(transaction._mobilepay_is_due(), "the event makes it due at once")
+        transaction._mobilepay_process()
+        self.assertEqual(transaction.state, "captured")
 
     def test_forged_tampered_stale_and_malformed_deliveries_change_nothing(self):
         self.register_webhooks()
