@@ -10,7 +10,7 @@ method, the v10 method (PoS API v10, pollDelayInMs 1000, check-in callbacks to t
 
   v10                  the retired PoS API v10
   epayment-webhooks    ePayment, the emulator delivering its signed webhooks to Odoo
-  epayment             ePayment without webhooks (the emulator's registrations taken away: polling only)
+  epayment             ePayment without webhooks (none registered, at the emulator or on the Odoo method)
 
 A register serves its customers one after the other (a v10 PoS takes one payment at a time, and so
 does a cashier); they arrive at times drawn in advance, so a slow payment makes a queue, never a
@@ -121,7 +121,8 @@ class Shop:
                                     times=None)
 
     def webhooks(self, on):
-        """ePayment: give the emulator's webhook registrations back (on) or take them away (off)."""
+        """ePayment: give the webhook registrations back (on) or take them away (off), at the emulator and
+        on the Odoo method (a shop without webhooks has none registered: Odoo then polls)."""
         state = self.epayment.state
         with state.lock:
             if on and self.saved_hooks:
@@ -130,6 +131,16 @@ class Shop:
             elif not on and state.registrations:
                 self.saved_hooks.update(state.registrations)
                 state.registrations.clear()
+        if on and self.saved_webhook_ids:
+            for method_id, webhook_id in self.saved_webhook_ids:
+                query(self.setup, f"UPDATE pos_payment_method SET vipps_webhook_id = '{webhook_id}' "
+                                  f"WHERE id = {int(method_id)}")
+            self.saved_webhook_ids = []
+        elif not on and not self.saved_webhook_ids:
+            self.saved_webhook_ids = query(self.setup, "SELECT id, vipps_webhook_id FROM pos_payment_method "
+                                                       "WHERE vipps_webhook_id IS NOT NULL")
+            query(self.setup, "UPDATE pos_payment_method SET vipps_webhook_id = NULL "
+                              "WHERE vipps_webhook_id IS NOT NULL")
 
     def captured_at(self):
         """line uuid -> when MobilePay captured it (epoch s), from both emulators."""
@@ -255,6 +266,7 @@ class Shop:
         work = tempfile.mkdtemp(prefix="mp_shop_")
         self.start_emulators()
         self.saved_hooks = {}
+        self.saved_webhook_ids = []
         db_args = shlex.split(args.db_args)
         if not any(a.startswith("--db_maxconn=") for a in db_args):
             db_args.append(f"--db_maxconn={args.db_maxconn}")
