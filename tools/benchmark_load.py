@@ -24,7 +24,6 @@ vary with the machine's load (printed with them): compare the phases of one run.
 import argparse
 import collections
 import datetime
-import json
 import os
 import random
 import re
@@ -45,6 +44,7 @@ from odoo_harness import (  # noqa: E402
     JsonRpc,
     OdooSetup,
     RpcError,
+    StatePushListener,
     add_odoo_arguments,
     addons_path,
     ordinary_amount,
@@ -55,7 +55,7 @@ from mobilepay.v10.emulator import Emulator, EmulatorSettings  # noqa: E402
 from mobilepay.v10.emulator.api_errors import ControlError  # noqa: E402
 
 try:
-    import websocket  # websocket-client, as Odoo's tours use
+    import websocket  # noqa: F401 - websocket-client (the bus listener), as Odoo's tours use: said at start
 except ImportError:  # pragma: no cover
     sys.exit("websocket-client is needed: run this with Odoo's Python")
 
@@ -92,46 +92,25 @@ def percentile(values, fraction):
     return ordered[max(0, int(round(fraction * len(ordered))) - 1)] if ordered else float("nan")
 
 
-class BusListener:
-    """The bus as one POS register hears it: a websocket subscribed to the config's channel."""
+class BusListener(StatePushListener):
+    """The bus as one POS register hears it: when each (reference, state) was first pushed."""
 
     def __init__(self, url, origin, cookie, channel):
-        self.url, self.origin, self.cookie, self.channel = url, origin, cookie, channel
-        self.heard = {}  # (reference, state) -> time first heard
-        self.event = threading.Condition()
-        self.stopped = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        self.heard_at = {}  # (reference, state) -> time first heard
+        super().__init__(url, origin, cookie, channel)
 
-    def _run(self):
-        while not self.stopped:
-            try:
-                ws = websocket.create_connection(self.url, origin=self.origin, cookie=self.cookie, timeout=60)
-                ws.send(json.dumps({"event_name": "subscribe", "data": {"channels": [self.channel], "last": 0}}))
-                while not self.stopped:
-                    for notification in json.loads(ws.recv()):
-                        message = notification.get("message") or {}
-                        if str(message.get("type", "")).endswith("MOBILEPAY_STATE"):
-                            payload = message.get("payload") or {}
-                            with self.event:
-                                self.heard.setdefault((payload.get("reference"), payload.get("state")), time.time())
-                                self.event.notify_all()
-            except Exception:  # noqa: BLE001 - reconnect, as the POS's bus does
-                if not self.stopped:
-                    time.sleep(0.5)
+    def heard(self, payload, when):
+        self.heard_at.setdefault((payload.get("reference"), payload.get("state")), when)
 
     def wait(self, reference, state, timeout):
         deadline = time.monotonic() + timeout
         with self.event:
-            while (reference, state) not in self.heard:
+            while (reference, state) not in self.heard_at:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
                 self.event.wait(remaining)
-            return self.heard[(reference, state)]
-
-    def stop(self):
-        self.stopped = True
+            return self.heard_at[(reference, state)]
 
 
 class Register:

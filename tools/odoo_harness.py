@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -367,3 +368,41 @@ def ui_order(register, user_id, product_id, method_id, order_uuid, lines):
             for line_uuid, amount in lines
         ],
     }
+
+
+class StatePushListener:
+    """The bus as one POS register hears it: a websocket subscribed to its config's channel, reconnecting
+    as the POS's bus does; every ``MOBILEPAY_STATE`` push goes to ``heard(payload, when)``, called with
+    ``self.event`` (a Condition) held, which is notified after it."""
+
+    def __init__(self, url, origin, cookie, channel):
+        self.url, self.origin, self.cookie, self.channel = url, origin, cookie, channel
+        self.event = threading.Condition()
+        self.stopped = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def heard(self, payload, when):
+        raise NotImplementedError
+
+    def _run(self):
+        import websocket  # noqa: PLC0415 - websocket-client, in Odoo's environment
+
+        while not self.stopped:
+            try:
+                ws = websocket.create_connection(self.url, origin=self.origin, cookie=self.cookie, timeout=60)
+                ws.send(json.dumps({"event_name": "subscribe", "data": {"channels": [self.channel], "last": 0}}))
+                while not self.stopped:
+                    for notification in json.loads(ws.recv()):
+                        message = notification.get("message") or {}
+                        if str(message.get("type", "")).endswith("MOBILEPAY_STATE"):
+                            with self.event:
+                                self.heard(message.get("payload") or {}, time.time())
+                                self.event.notify_all()
+            except Exception:  # noqa: BLE001 - reconnect, as the POS's bus does
+                if not self.stopped:
+                    time.sleep(0.5)
+
+    def stop(self):
+        self.stopped = True
+

@@ -16,13 +16,13 @@ import threading
 import time
 import uuid
 
-from odoo_harness import JsonRpc, RpcError, ordinary_amount, ui_order
+from odoo_harness import JsonRpc, RpcError, StatePushListener, ordinary_amount, ui_order
 
 from mobilepay.epayment.emulator.problems import ControlError as EPaymentControlError
 from mobilepay.v10.emulator.api_errors import ControlError as V10ControlError
 
 try:
-    import websocket  # websocket-client, as Odoo's tours use
+    import websocket  # noqa: F401 - websocket-client (the bus listener), as Odoo's tours use: said at start
 except ImportError:  # pragma: no cover
     raise SystemExit("websocket-client is needed: run this with Odoo's Python") from None
 
@@ -196,33 +196,15 @@ class CpuSampler:
 # ---------------------------------------------------------------------------------------------- bus
 
 
-class ShopBus:
-    """The bus as one register hears it: a websocket on its config's channel; every MOBILEPAY_STATE push,
-    with when it came, per reference."""
+class ShopBus(StatePushListener):
+    """The bus as one register hears it: every MOBILEPAY_STATE push, with when it came, per reference."""
 
     def __init__(self, url, origin, cookie, channel):
-        self.url, self.origin, self.cookie, self.channel = url, origin, cookie, channel
         self.pushes = collections.defaultdict(list)  # reference -> [(time, payload)]
-        self.event = threading.Condition()
-        self.stopped = False
-        threading.Thread(target=self._run, daemon=True).start()
+        super().__init__(url, origin, cookie, channel)
 
-    def _run(self):
-        while not self.stopped:
-            try:
-                ws = websocket.create_connection(self.url, origin=self.origin, cookie=self.cookie, timeout=60)
-                ws.send(json.dumps({"event_name": "subscribe", "data": {"channels": [self.channel], "last": 0}}))
-                while not self.stopped:
-                    for notification in json.loads(ws.recv()):
-                        message = notification.get("message") or {}
-                        if str(message.get("type", "")).endswith("MOBILEPAY_STATE"):
-                            payload = message.get("payload") or {}
-                            with self.event:
-                                self.pushes[payload.get("reference")].append((time.time(), payload))
-                                self.event.notify_all()
-            except Exception:  # noqa: BLE001 - reconnect, as the POS's bus does
-                if not self.stopped:
-                    time.sleep(0.5)
+    def heard(self, payload, when):
+        self.pushes[payload.get("reference")].append((when, payload))
 
     def wait_new(self, reference, seen, timeout):
         """The pushes for ``reference`` after the first ``seen``, waiting up to ``timeout`` s for one."""
