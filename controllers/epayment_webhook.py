@@ -26,7 +26,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
-from ..mobilepay.epayment.provider import notice_from_delivery
+from ..mobilepay.epayment.provider_terms import notice_from_delivery
 from ..mobilepay.epayment.webhook_events import MAX_BODY_BYTES, WebhookRejected
 from ..mobilepay.provider import CheckinNotice
 from .request_body import plain_response, read_limited_body

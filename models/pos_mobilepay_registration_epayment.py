@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 
-from ..mobilepay.epayment.provider import merchant_qr_id
+from ..mobilepay.epayment.provider_terms import merchant_qr_id
 from .mobilepay_flows import CHECKIN_TOKEN_LIFETIME_S, PARKED_CHECKIN_MAX_AGE_S
 from .pos_mobilepay_transaction import utcnow
 

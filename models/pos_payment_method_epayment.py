@@ -12,7 +12,7 @@ from odoo.tools import config as odoo_config
 
 from ..mobilepay.epayment.config import DEFAULT_PLUGIN_NAME, DEFAULT_SYSTEM_NAME, DEFAULT_SYSTEM_VERSION
 from ..mobilepay.epayment.provider import make_provider as make_epayment_provider
-from ..mobilepay.epayment.provider import msisdn
+from ..mobilepay.epayment.provider_terms import msisdn
 from ..mobilepay.epayment.schemas import CHECKED_IN_EVENT
 from ..mobilepay.epayment.signature import normalized_url
 from ..mobilepay.errors import MobilePayError, MobilePayValidationError

@@ -31,7 +31,7 @@ from .client import EPaymentClient
 from .config import EPaymentConfig
 from .environments import by_name
 from .errors import ALREADY_AUTHORIZED, REFERENCE_NOT_FOUND
-from .provider_terms import (  # noqa: F401 - msisdn and notice_from_delivery are imported from here
+from .provider_terms import (
     PUSH_FIELDS,
     attempt_parts,
     checked_reference,

@@ -7,7 +7,7 @@ import pytest
 from mobilepay.epayment import config as epayment_config
 from mobilepay.epayment import environments
 from mobilepay.epayment.http import check_idempotency_key
-from mobilepay.epayment.provider import derived_key, merchant_qr_id, minor_units, msisdn, payment_state
+from mobilepay.epayment.provider_terms import derived_key, merchant_qr_id, minor_units, msisdn, payment_state
 from mobilepay.epayment.schemas import Amount, CreatePaymentRequest, GetPaymentResponse, Problem
 from mobilepay.errors import MobilePayValidationError
 from mobilepay.provider import PaymentState
