@@ -170,9 +170,9 @@ class _PollRun:
         return self.stopped or time.monotonic() >= self.deadline
 
     def wake(self, count=1, most=None):
-        """``count`` more claims to try (at most ``most`` waiting at once)."""
+        """``count`` more claims to try (at most ``most`` waiting at once; never fewer than already wait)."""
         with self.cond:
-            self.hints = self.hints + count if most is None else min(self.hints + count, most)
+            self.hints = self.hints + count if most is None else max(self.hints, min(self.hints + count, most))
             self.cond.notify(count)
 
     def take(self):
