@@ -21,8 +21,9 @@ from .mobilepay_states import (
 
 _logger = logging.getLogger(__name__)
 
-# What the POS may learn through the bus: ids and states, nothing else.
-PUSH_FIELDS = ("reference", "line_uuid", "kind", "state", "is_final", "paid")
+# What the POS may learn through the bus: ids and states, nothing else. MobilePay's
+# transaction id is there so that a paid push is all the POS needs (no status call).
+PUSH_FIELDS = ("reference", "line_uuid", "kind", "state", "is_final", "paid", "transaction_id")
 MIN_POLL_AFTER_MS = 1000
 
 

@@ -324,18 +324,24 @@ class Till:
         sale["start_s"] = time.time() - sale["started"]
         reference = sale["reference"] = answer["reference"]
         threading.Thread(target=self.customer, args=(sale, api, answer, rng), daemon=True).start()
-        # Follow it as the POS does (mobilepay_push.js): a push resets the grace; a final push is followed by
-        # one status call for the details; without a push for max(3 s, poll_after_ms) the POS asks itself.
+        # Follow it as the POS does (mobilepay_push.js): a push resets the grace; a paid final push carrying the
+        # transaction id is the end, another final push is followed by one status call for its details; without
+        # a push for max(3 s, poll_after_ms) the POS asks itself.
         status, seen, deadline = answer, 0, time.monotonic() + FOLLOW_S
         while not status.get("is_final") and time.monotonic() < deadline and not sale.get("customer_failed"):
             grace = max(PUSH_GRACE_S, (status.get("poll_after_ms") or 0) / 1000.0, MIN_POLL_S)
             pushes = self.bus.wait_new(reference, seen, grace)
             seen += len(pushes)
-            final = [at for at, payload in pushes if payload.get("is_final")]
+            final = [(at, payload) for at, payload in pushes if payload.get("is_final")]
             if pushes and not final:
                 continue
             if final:
-                sale.setdefault("pushed", final[0])
+                sale.setdefault("pushed", final[0][0])
+                pushed = final[0][1]
+                if pushed.get("paid") and (pushed.get("transaction_id") or answer.get("transaction_id")):
+                    status = pushed
+                    self.bench.count("paid pushes acted on without a status call")
+                    break
             self.bench.count("status calls after a final push" if final else "status calls without a push")
             status = self.call("mobilepay_payment_status", {**ask, "reference": reference}, method_id)
         if not status.get("paid"):

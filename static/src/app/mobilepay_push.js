@@ -29,16 +29,25 @@ export const MobilePayPush = (Base) =>
             if (payload.line_uuid && payload.line_uuid !== line.uuid) {
                 return;
             }
-            if (
-                payload.is_final ||
-                this.adapterOf(line).needsDetails(mobilePayData(line), payload)
-            ) {
-                // The push carries the state but not its details (transaction id, reason,
+            if (this._pushNeedsDetails(line, payload)) {
+                // The push carries ids and states, not the details (the reason of a refusal,
                 // the payment's QR): ask the server once for them.
                 this._fetchStatus(payload.reference, payload);
                 return;
             }
             this.applyStatus(payload);
+        }
+
+        /**
+         * Whether a push is not enough to act on. A paid final push is: it carries the
+         * transaction id the receipt needs, and the server sent it only after the capture
+         * was committed. Any other final push lacks the reason the cashier reads.
+         */
+        _pushNeedsDetails(line, payload) {
+            if (payload.is_final) {
+                return !(payload.paid && (payload.transaction_id || mobilePayData(line).transaction_id));
+            }
+            return this.adapterOf(line).needsDetails(mobilePayData(line), payload);
         }
 
         /** A MOBILEPAY_CHECKIN push: a customer checked in at this register. */
