@@ -15,8 +15,8 @@ method, the v10 method (PoS API v10, pollDelayInMs 1000, check-in callbacks to t
 A register serves its customers one after the other (a v10 PoS takes one payment at a time, and so
 does a cashier); they arrive at times drawn in advance, so a slow payment makes a queue, never a
 later arrival. A MobilePay sale: the start RPC as the POS sends it; the customer approves at the
-emulator 1-3 s later; the register follows the payment as the POS does (bus push, then one status
-call; a status call when no push came for 3 s); the order is synced in the background. A cash sale
+emulator 1-3 s later; the register follows the payment as the POS does (bus pushes; a status call
+after a final push that is not paid, or when no push came for 3 s); the order is synced in the background. A cash sale
 is the order sync alone. Customers arrive during --phase-seconds; a sale not begun, or not synced,
 by the phase's end + --drain-seconds counts as late (one not begun is not served).
 
@@ -28,7 +28,9 @@ queries, SQL time, other time); PostgreSQL's committed and rolled-back transacti
 (pg_stat_database); CPU seconds per order by process group (/proc/<pid>/stat of the servers'
 process trees, told apart by the "Worker ... alive" lines of their logs, of PostgreSQL's backends
 of the database and of this process), net of the groups' idle CPU measured before the phases;
-the load average at start and end. Odoo's own scheduled jobs (mail, stock...) are switched off in
+the load average at start and end. Before the phases, --floor-calls trivial RPCs (a read of one field)
+give the floor: the CPU of one Odoo request that does next to nothing, against which the CPU MobilePay
+adds to an order is read (a payment needs at least a start RPC, an event or poll, and a capture). Odoo's own scheduled jobs (mail, stock...) are switched off in
 the scratch database for steadier figures (--odoo-crons keeps them); MobilePay's stay.
 
 Then each API's capacity next to the cash capacity: the highest rate up to which every phase keeps
@@ -70,6 +72,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from money_ledger import query  # noqa: E402
 from odoo_harness import OdooSetup, add_odoo_arguments, addons_path  # noqa: E402
+from shop_floor import measure_floor, print_floor_reading  # noqa: E402
 from shop_load import CpuSampler, Till, make_shop, percentile, poisson_arrivals, requests_in_log  # noqa: E402
 from shop_report import money, print_phase, summary  # noqa: E402
 
@@ -313,10 +316,12 @@ class Shop:
             idle = self.sampler.groups(before, self.sampler.snapshot())
             self.idle = {group: seconds / args.idle_seconds for group, seconds in idle.items()}
             print("idle CPU (ms/s): " + ", ".join(f"{g} {s * 1000:.0f}" for g, s in sorted(self.idle.items())))
+            floor = measure_floor(self, args.floor_calls) if args.floor_calls else None
             for rate in args.rates:
                 for api in ("cash",) + tuple(args.apis):
                     self.phase(rate, api)
             summary(self.results, args.apis)
+            print_floor_reading(self.results, floor, args.apis)
             self.webhooks(True)
             money(self.setup, self.v10, self.epayment, self.results)
         finally:
@@ -362,6 +367,8 @@ def main():
     parser.add_argument("--db-maxconn", type=whole_number(4), default=24,
                         help="Odoo's connection pool per process (default 24: two servers fit PostgreSQL's 100)")
     parser.add_argument("--idle-seconds", type=whole_number(1), default=10, help="idle CPU measured this long")
+    parser.add_argument("--floor-calls", type=whole_number(), default=300,
+                        help="trivial RPCs measured before the phases: the floor of a request's CPU (0: none)")
     parser.add_argument("--odoo-crons", action="store_true",
                         help="keep Odoo's own scheduled jobs active (by default only MobilePay's run)")
     parser.add_argument("--two-servers", action="store_true", help="two Odoo servers on the database, 2N registers")
