@@ -30,8 +30,9 @@ process trees, told apart by the "Worker ... alive" lines of their logs, of Post
 of the database and of this process), net of the groups' idle CPU measured before the phases;
 the load average at start and end. Before the phases, --floor-calls trivial RPCs (a read of one field)
 give the floor: the CPU of one Odoo request that does next to nothing, against which the CPU MobilePay
-adds to an order is read (a payment needs at least a start RPC, an event or poll, and a capture). Odoo's own scheduled jobs (mail, stock...) are switched off in
-the scratch database for steadier figures (--odoo-crons keeps them); MobilePay's stay.
+adds to an order is read (a payment needs at least a start RPC, an event or poll, and a capture).
+Odoo's own scheduled jobs (mail, stock...) are switched off in the scratch database for steadier
+figures (--odoo-crons keeps them); MobilePay's stay.
 
 Then each API's capacity next to the cash capacity: the highest rate up to which every phase keeps
 p95 accept -> paid (cash: p95 order sync) within 1.3 x that of the lowest rate, with at most 1 %
