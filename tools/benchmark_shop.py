@@ -73,7 +73,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from money_ledger import query  # noqa: E402
 from odoo_harness import OdooSetup, add_odoo_arguments, addons_path  # noqa: E402
-from shop_floor import measure_floor, print_floor_reading  # noqa: E402
+from shop_floor import measure_floor, one_register, print_floor_reading, print_ratios  # noqa: E402
 from shop_load import CpuSampler, Till, make_shop, percentile, poisson_arrivals, requests_in_log  # noqa: E402
 from shop_report import money, print_phase, summary  # noqa: E402
 
@@ -248,7 +248,8 @@ class Shop:
                     requests[kind] = [a + b for a, b in zip(requests[kind], figures, strict=True)]
         idle = {group: rate_s * elapsed for group, rate_s in self.idle.items()}
         figures = {
-            "rate": rate, "api": api, "offered": len(tills) * rate / 60.0, "arrivals": len(sales),
+            "rate": rate, "api": api, "registers": len(tills), "offered": len(tills) * rate / 60.0,
+            "arrivals": len(sales),
             "done": len(done), "failed": len(failed), "late": len(late), "elapsed": elapsed,
             "paid p50": ms(paid, 0.5), "paid p95": ms(paid, 0.95), "push p50": ms(pushed, 0.5),
             "push p95": ms(pushed, 0.95), "line p95": ms(line_paid, 0.95), "queue p95": ms(queued, 0.95),
@@ -318,11 +319,13 @@ class Shop:
             self.idle = {group: seconds / args.idle_seconds for group, seconds in idle.items()}
             print("idle CPU (ms/s): " + ", ".join(f"{g} {s * 1000:.0f}" for g, s in sorted(self.idle.items())))
             floor = measure_floor(self, args.floor_calls) if args.floor_calls else None
+            reference = one_register(self, args.apis, args.one_register_seconds) if args.one_register_seconds else {}
             for rate in args.rates:
                 for api in ("cash",) + tuple(args.apis):
                     self.phase(rate, api)
             summary(self.results, args.apis)
             print_floor_reading(self.results, floor, args.apis)
+            print_ratios(self.results, reference)
             self.webhooks(True)
             money(self.setup, self.v10, self.epayment, self.results)
         finally:
@@ -368,6 +371,9 @@ def main():
     parser.add_argument("--db-maxconn", type=whole_number(4), default=24,
                         help="Odoo's connection pool per process (default 24: two servers fit PostgreSQL's 100)")
     parser.add_argument("--idle-seconds", type=whole_number(1), default=10, help="idle CPU measured this long")
+    parser.add_argument("--one-register-seconds", type=whole_number(), default=0,
+                        help="before the phases, each API with one register alone this long (at 12/min): the "
+                        "reference of the p95 ratios printed at the end (0: none)")
     parser.add_argument("--floor-calls", type=whole_number(), default=300,
                         help="trivial RPCs measured before the phases: the floor of a request's CPU (0: none)")
     parser.add_argument("--odoo-crons", action="store_true",

@@ -74,3 +74,29 @@ def print_floor_reading(results, floor_s, apis):
         print(f"  {f['api']:<18} {f['rate']:>5}/min: adds {added * 1000:.1f} ms = {added / floor_s:.1f} trivial "
               f"requests; 25 % of the cash order = {quarter * 1000:.1f} ms = {quarter / floor_s:.1f} trivial "
               f"requests; 3 trivial requests = {3 * floor_s * 1000:.1f} ms", flush=True)
+
+
+def one_register(shop, apis, seconds, rate=12):
+    """Each API's figures with one register alone, on the same server just before the phases (the reference
+    that the p95 at many registers is compared with). Not counted among the phases."""
+    tills, phase_seconds = shop.tills, shop.args.phase_seconds
+    shop.tills, shop.args.phase_seconds = tills[:1], seconds
+    print(f"\nOne register alone, {seconds} s per API at {rate}/min (the reference for the ratios):", flush=True)
+    try:
+        figures = {api: shop.phase(rate, api) for api in apis}
+    finally:
+        shop.tills, shop.args.phase_seconds = tills, phase_seconds
+        shop.results = [f for f in shop.results if all(f is not g for g in figures.values())]
+    return figures
+
+
+def print_ratios(results, reference):
+    """p95 accept -> paid of every phase against one register's, per API."""
+    if not reference:
+        return
+    print("\np95 accept -> paid against one register alone (measured in this run):")
+    for f in results:
+        one = reference.get(f["api"])
+        if one and one["paid p95"] == one["paid p95"] and one["paid p95"]:
+            print(f"  {f['api']:<18} {f['rate']:>5}/min x {f['registers']} registers: {f['paid p95']:.0f} ms against "
+                  f"{one['paid p95']:.0f} ms, ratio {f['paid p95'] / one['paid p95']:.2f}", flush=True)
