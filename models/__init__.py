@@ -20,6 +20,7 @@ from . import (
     pos_payment_method,
     pos_payment_method_epayment,
     pos_payment_method_pos_api,
+    pos_payment_method_readiness,
     pos_payment_method_v10,
     pos_session,
     product_age_limit,

@@ -102,8 +102,9 @@ def log_path(port):
     return os.path.join(tempfile.gettempdir(), f"pos_mobilepay_emulator_{port}.log")
 
 
-def start_detached(port, host="127.0.0.1", program=V10_PROGRAM):
-    """Start an emulator as a process of its own (it outlives this worker); returns the Popen."""
+def start_detached(port, host="127.0.0.1", program=V10_PROGRAM, purpose="demo mode"):
+    """Start an emulator as a process of its own (it outlives this worker); returns the Popen.
+    ``purpose``: who asked (a demo payment method), for the log."""
     if program not in (V10_PROGRAM, EPAYMENT_PROGRAM):
         raise EmulatorUnavailable(f"no emulator is called {program!r}")
     command = [sys.executable, "-m", program, "--host", host, "--port", str(port)]
@@ -120,12 +121,13 @@ def start_detached(port, host="127.0.0.1", program=V10_PROGRAM):
             close_fds=True,
         )
     _logger.info(
-        "MobilePay demo: started %s on %s:%s (pid %s, log %s)", program, host, port, process.pid, log_path(port)
+        "MobilePay demo: started %s on %s:%s for %s, no money moves (pid %s, log %s)",
+        program, host, port, purpose, process.pid, log_path(port),
     )
     return process
 
 
-def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S, program=V10_PROGRAM):
+def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S, program=V10_PROGRAM, purpose="demo mode"):
     """Make sure the demo emulator answers at ``url``; start it when it is a free loopback port.
 
     Returns the Popen of a process started by this call, else None. Raises
@@ -145,7 +147,9 @@ def ensure_running(url, autostart=True, timeout=START_TIMEOUT_S, program=V10_PRO
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # one starter per port on this machine
         try:
             if not is_listening(url):
-                process = start_detached(port, host="::1" if host == "::1" else "127.0.0.1", program=program)
+                process = start_detached(
+                    port, host="::1" if host == "::1" else "127.0.0.1", program=program, purpose=purpose
+                )
                 if not _wait_until_listening(url, timeout):
                     raise EmulatorUnavailable(
                         f"the MobilePay emulator was started but does not answer at {url} (see {log_path(port)})"

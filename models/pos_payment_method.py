@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..mobilepay.errors import MobilePayConflict, MobilePayError, Reason
 from .pos_payment_method_epayment import EPAYMENT_ACCOUNT_FIELDS
+from .pos_payment_method_readiness import ENVIRONMENT_FIELDS
 from .pos_payment_method_v10 import V10_ACCOUNT_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -15,9 +16,13 @@ ACCOUNT_FIELDS = (*V10_ACCOUNT_FIELDS, *EPAYMENT_ACCOUNT_FIELDS)
 # Where the money goes and where MobilePay reports it: administrators only. A Point of Sale manager
 # cannot switch a live method to demo (payments that move no money) nor send webhooks elsewhere.
 ADMIN_ONLY_FIELDS = ("mobilepay_environment", "vipps_environment", "vipps_public_url")
-# What a new method may start with without an administrator.
-ADMIN_FREE_DEFAULTS = {"mobilepay_environment": ("demo", False), "vipps_environment": ("demo", False),
-                       "vipps_public_url": (False, "")}
+# What a new method may start with without an administrator (besides the environment the database gives
+# new methods: demo only where there is demo data, see pos_payment_method_readiness).
+ADMIN_FREE_DEFAULTS = {
+    "mobilepay_environment": (False,),
+    "vipps_environment": (False,),
+    "vipps_public_url": (False, ""),
+}
 
 
 class PosPaymentMethod(models.Model):
@@ -49,7 +54,8 @@ class PosPaymentMethod(models.Model):
     def _is_write_forbidden(self, fields):
         # Technical fields we refresh while a session is open.
         return super()._is_write_forbidden(
-            fields - {"mobilepay_store_id", "mobilepay_store_name", "vipps_webhook_id", "vipps_webhook_url",
+            fields - {"mobilepay_store_id", "mobilepay_store_name", "mobilepay_untested", "vipps_webhook_id",
+                      "vipps_webhook_url",
                       "vipps_webhook_secret", "vipps_checkin_webhook_id", "vipps_checkin_webhook_secret"}
         )
 
@@ -71,11 +77,15 @@ class PosPaymentMethod(models.Model):
     def _onchange_use_payment_terminal(self):
         result = super()._onchange_use_payment_terminal()
         if self.use_payment_terminal == "mobilepay" and not self.mobilepay_environment:
-            self.mobilepay_environment = "demo"
+            self.mobilepay_environment = self._mobilepay_default_environment("mobilepay_environment")
         return result
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._mobilepay_untested_values(vals, creating=True) for vals in vals_list]
+        for vals in vals_list:
+            if vals.get("use_payment_terminal") == "mobilepay":
+                vals.setdefault("payment_method_type", "terminal")  # the form shows "Integrate with: MobilePay"
         for vals in vals_list:
             self._mobilepay_check_admin_fields(vals)
             self._vipps_normalize_values(vals)
@@ -92,7 +102,10 @@ class PosPaymentMethod(models.Model):
             if self:
                 changed = any((method.sudo()[name] or False) != (vals[name] or False) for method in self)
             else:
-                changed = vals[name] not in ADMIN_FREE_DEFAULTS[name]
+                allowed = ADMIN_FREE_DEFAULTS[name]
+                if name in ENVIRONMENT_FIELDS:
+                    allowed += (self._mobilepay_default_environment(name),)
+                changed = vals[name] not in allowed
             if changed:
                 raise AccessError(
                     _("Only administrators can change the %(field)s of a MobilePay payment method.",
@@ -100,11 +113,15 @@ class PosPaymentMethod(models.Model):
                 )
 
     def write(self, vals):
+        if vals.get("use_payment_terminal") == "mobilepay" and "payment_method_type" not in vals:
+            vals = dict(vals, payment_method_type="terminal")
         self._mobilepay_check_admin_fields(vals)
         vals = self._vipps_normalize_values(dict(vals))
         account_changed = any(name in vals for name in ACCOUNT_FIELDS)
         if account_changed and "mobilepay_store_id" not in vals:
             vals = dict(vals, mobilepay_store_id=False, mobilepay_store_name=False)
+        if account_changed:
+            vals = self._mobilepay_untested_values(vals, creating=False)  # new keys: test them first
         result = super().write(vals)
         registrations = self.sudo().mobilepay_registration_ids.filtered(
             lambda r: r.state not in ("deleted", "to_delete")
@@ -190,6 +207,7 @@ class PosPaymentMethod(models.Model):
             provider = method._mobilepay_provider()
             summary = provider.test_connection()
             if not provider.has_store_lookup:  # the keys choose the sales unit
+                method._mobilepay_connection_passed()
                 return self._mobilepay_notification(_("Vipps MobilePay connection works"), summary, "success")
             brand_id, location_id = method._mobilepay_store_ids()
             store = provider.resolve_store(brand_id, location_id)
@@ -201,6 +219,7 @@ class PosPaymentMethod(models.Model):
                 "danger",
             )
         method.write({"mobilepay_store_id": store.store_id, "mobilepay_store_name": store.name})
+        method._mobilepay_connection_passed()
         return self._mobilepay_notification(
             _("MobilePay connection works"),
             _(

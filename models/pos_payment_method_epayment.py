@@ -22,6 +22,8 @@ from .mobilepay_flows import FLOW_SELECTION, MAX_PERSONAL_QR
 
 _logger = logging.getLogger(__name__)
 
+# System parameter: an ePayment emulator's URL that stands in for the test environment (never production).
+TEST_STAND_IN_PARAMETER = "pos_mobilepay.epayment_test_url"
 PLUGIN_VERSION = "19.0.1.2.0"  # the manifest's version (tests/test_upgrade.py checks)
 WEBHOOK_ROUTE = "/pos_mobilepay/vipps/webhook"
 EPAYMENT_ACCOUNT_FIELDS = (
@@ -60,7 +62,7 @@ class PosPaymentMethod(models.Model):
             ("production", "Production"),
         ],
         string="Vipps MobilePay Environment",
-        default="demo",
+        default=lambda self: self._mobilepay_default_environment("vipps_environment"),
         help="Demo needs no keys. Test and production are separate systems with their own keys.",
     )
     vipps_client_id = fields.Char(string="Client ID", groups="base.group_system", copy=False)
@@ -125,6 +127,13 @@ class PosPaymentMethod(models.Model):
         )
         return (url or mobilepay_demo.DEFAULT_EPAYMENT_URL).rstrip("/")
 
+    def _vipps_test_stand_in_url(self):
+        """An emulator standing in for the test environment (a staging setup, or following the README
+        without Vipps MobilePay's test keys): the system parameter TEST_STAND_IN_PARAMETER, http(s) URL
+        of an ePayment emulator, used with the method's own keys. Never for production."""
+        url = (self.env["ir.config_parameter"].sudo().get_param(TEST_STAND_IN_PARAMETER) or "").strip()
+        return url.rstrip("/") if url.startswith(("http://", "https://")) else False
+
     def _vipps_provider(self):
         """The ``EPaymentProvider`` of this method's sales unit (or of the demo emulator)."""
         self.ensure_one()
@@ -157,8 +166,13 @@ class PosPaymentMethod(models.Model):
         ]
         if missing:
             raise UserError(_("Vipps MobilePay needs: %(fields)s.", fields=", ".join(missing)))
+        environment, base_url = method.vipps_environment or "production", None
+        stand_in = environment == "test" and method._vipps_test_stand_in_url()
+        if stand_in:
+            environment, base_url = "emulator", stand_in  # the emulator plays the test environment
         return make_epayment_provider(
-            method.vipps_environment or "production",
+            environment,
+            base_url=base_url,
             client_id=method.vipps_client_id,
             client_secret=method.vipps_client_secret,
             subscription_key=method.vipps_subscription_key,
@@ -170,7 +184,12 @@ class PosPaymentMethod(models.Model):
         url = self._vipps_emulator_url()
         autostart = not odoo_config["test_enable"] or self.env.context.get("mobilepay_emulator_autostart")
         try:
-            mobilepay_demo.ensure_running(url, autostart=autostart, program=mobilepay_demo.EPAYMENT_PROGRAM)
+            mobilepay_demo.ensure_running(
+                url,
+                autostart=autostart,
+                program=mobilepay_demo.EPAYMENT_PROGRAM,
+                purpose=self._mobilepay_demo_purpose(),
+            )
         except mobilepay_demo.EmulatorUnavailable as error:
             raise UserError(
                 _("The Vipps MobilePay demo emulator is not available: %(reason)s.", reason=error)
@@ -205,7 +224,21 @@ class PosPaymentMethod(models.Model):
             )  # a company without a country: the market of its currency
             try:
                 return flow, msisdn(customer if isinstance(customer, str) else "", str(country) if country else None)
-            except MobilePayValidationError:
+            except MobilePayValidationError as error:
+                expected = getattr(error, "expected_length", None)
+                if expected:
+                    digits = (
+                        str(expected.shortest)
+                        if expected.shortest == expected.longest
+                        else _("%(shortest)s to %(longest)s", shortest=expected.shortest, longest=expected.longest)
+                    )
+                    raise UserError(
+                        _(
+                            "A mobile number with +%(code)s has %(digits)s digits after the country code.",
+                            code=expected.country_code,
+                            digits=digits,
+                        )
+                    ) from None
                 raise UserError(
                     _("The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78.")
                 ) from None

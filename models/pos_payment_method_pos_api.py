@@ -136,6 +136,7 @@ class PosPaymentMethod(models.Model):
         """Validate a start payload as the POS user; returns the values we work with."""
         if not isinstance(payload, dict):
             raise UserError(_("Invalid MobilePay request."))
+        self._mobilepay_check_ready()
         session = self._mobilepay_open_session(payload.get("pos_session_id"))
         config = session.config_id
         currency = self._mobilepay_currency(config)
@@ -207,7 +208,9 @@ class PosPaymentMethod(models.Model):
         if currency.name not in supported:
             raise UserError(
                 _(
-                    "MobilePay takes payments in DKK or EUR only; %(pos)s works in %(currency)s.",
+                    "%(method)s takes payments in %(currencies)s only; %(pos)s works in %(currency)s.",
+                    method=self.name,
+                    currencies=", ".join(sorted(supported)),
                     pos=config.name,
                     currency=currency.name,
                 )
@@ -233,6 +236,7 @@ class PosPaymentMethod(models.Model):
         """
         if not isinstance(payload, dict):
             raise UserError(_("Invalid MobilePay request."))
+        self._mobilepay_check_ready()
         session = self._mobilepay_open_session(payload.get("pos_session_id"))
         Transaction = self.env["pos.mobilepay.transaction"]
         domain = [("payment_method_id", "=", self.id), ("config_id", "=", session.config_id.id)]

@@ -36,7 +36,7 @@ class PosPaymentMethod(models.Model):
             ("demo", "Demo (built-in emulator)"),
         ],
         string="MobilePay Environment",
-        default="demo",
+        default=lambda self: self._mobilepay_default_environment("mobilepay_environment"),
         help="Demo talks to the MobilePay emulator shipped with this module and needs no credentials.",
     )
     mobilepay_client_id = fields.Char(
@@ -157,7 +157,7 @@ class PosPaymentMethod(models.Model):
         # Tests start their own emulator; they never leave a detached one behind unless they ask to.
         autostart = not odoo_config["test_enable"] or self.env.context.get("mobilepay_emulator_autostart")
         try:
-            mobilepay_demo.ensure_running(url, autostart=autostart)
+            mobilepay_demo.ensure_running(url, autostart=autostart, purpose=self._mobilepay_demo_purpose())
         except mobilepay_demo.EmulatorUnavailable as error:
             raise UserError(_("The MobilePay demo emulator is not available: %(reason)s.", reason=error)) from None
         return url

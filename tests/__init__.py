@@ -1,5 +1,6 @@
 from . import (
     test_concurrency,
+    test_demo_safeguards,
     test_epayment_checkins,
     test_epayment_flows,
     test_epayment_money_safety,

@@ -3,16 +3,18 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from .demo_database import database_with_demo
 from .epayment_common import EPaymentCommon
 
 
 @tagged("post_install", "-at_install")
 class TestEPaymentSettings(EPaymentCommon):
     def test_a_new_method_takes_epayment_with_the_qr_on_screen_in_demo_mode(self):
-        method = self.env["pos.payment.method"].create(
-            {"name": "New MobilePay", "journal_id": self.company_data["default_journal_bank"].id,
-             "use_payment_terminal": "mobilepay", "payment_method_type": "terminal"}
-        )
+        with database_with_demo(True):  # elsewhere a new method starts in test (test_demo_safeguards)
+            method = self.env["pos.payment.method"].create(
+                {"name": "New MobilePay", "journal_id": self.company_data["default_journal_bank"].id,
+                 "use_payment_terminal": "mobilepay", "payment_method_type": "terminal"}
+            )
         self.assertEqual((method.mobilepay_api, method.vipps_environment, method.vipps_flow),
                          ("epayment", "demo", "qr_on_screen"))
         self.assertEqual(method.mobilepay_phone_url, f"{self.vipps.base_url}/phone")
