@@ -1,1 +1,1 @@
-from . import epayment_webhook, v10_checkin
+from . import demo_phone, epayment_webhook, v10_checkin

@@ -46,10 +46,14 @@ class TestEPaymentFlows(EPaymentCommon):
 
     def test_a_wrong_phone_number_is_refused_before_anything_is_stored(self):
         before = self.env["pos.mobilepay.transaction"].search_count([])
-        for typed in ("", "12", "+45 12 ab", None):
+        # The wrong length for the number's country (+45: 8 digits) is refused here, not by Vipps MobilePay.
+        for typed in ("", "12", "+45 12 ab", None, "+45 123 456 789", "+47 1234 5678 9", "+358 40 123 456 789"):
             with self.assertRaises(UserError):
                 self.start_payment(10.0, flow="phone_number", customer=typed)
         self.assertEqual(self.env["pos.mobilepay.transaction"].search_count([]), before)
+        with self.assertRaises(UserError) as caught:
+            self.start_payment(10.0, flow="phone_number", customer="+45 123 456 789")
+        self.assertIn("+45 has 8 digits after the country code", str(caught.exception), "the rule, in words")
 
     def test_an_unknown_customer_fails_with_the_reason_and_the_line_can_be_retried(self):
         line = str(uuid.uuid4())

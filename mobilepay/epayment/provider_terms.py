@@ -4,6 +4,7 @@ references, states and status names, and webhook deliveries as notices (API.md s
 import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from ..errors import MobilePayValidationError
 from ..provider import CheckinNotice, PaymentFlow, PaymentNotice, PaymentState
@@ -34,8 +35,41 @@ def major_units(amount):
     return (Decimal(amount.value) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-# Local numbers as typed in the countries Vipps MobilePay serves: how many digits, and a trunk prefix.
-_LOCAL_NUMBERS = {"45": (8, 8, ""), "47": (8, 8, ""), "358": (7, 11, "0")}
+# Mobile numbers of the countries Vipps MobilePay serves: how many digits follow the country code, and
+# the trunk prefix a number typed without its code may carry. Denmark and Norway: 8 digits. Finland:
+# 7 to 10 after +358 (040 123 4567 is +358 40 123 4567); API.md 6.3 gives only the whole MSISDN's
+# 10 to 15 digits, which stays the rule for every other country.
+_LOCAL_NUMBERS = {"45": (8, 8, ""), "47": (8, 8, ""), "358": (7, 10, "0")}
+
+
+class MobileNumberLength(NamedTuple):
+    """How many digits follow ``country_code`` in a mobile number of that country."""
+
+    country_code: str
+    shortest: int
+    longest: int
+
+    def describe(self):
+        digits = str(self.shortest) if self.shortest == self.longest else f"{self.shortest} to {self.longest}"
+        return f"A mobile number with +{self.country_code} has {digits} digits after the country code."
+
+
+def mobile_number_length(digits):
+    """The length rule of a whole number (``4512345678``) by its country code; None for another country."""
+    for code, (shortest, longest, _trunk) in _LOCAL_NUMBERS.items():
+        if digits.startswith(code):
+            return MobileNumberLength(code, shortest, longest)
+    return None
+
+
+def _phone_number_error(expected):
+    """The refusal of a number, before any call; ``expected_length`` says the country's rule when it is one."""
+    message = expected.describe() if expected else (
+        "The phone number must be a mobile number with its country code, e.g. +45 12 34 56 78."
+    )
+    error = MobilePayValidationError(message)
+    error.expected_length = expected
+    return error
 
 
 def msisdn(text, country_code=None):
@@ -43,7 +77,11 @@ def msisdn(text, country_code=None):
 
     A number typed without its country code is read as a local number of ``country_code`` (the
     shop's country: ``"45"`` Denmark, ``"47"`` Norway, ``"358"`` Finland); a customer from another
-    country has their number typed with its code (``+47 …`` at a Danish till)."""
+    country has their number typed with its code (``+47 …`` at a Danish till).
+
+    A number of a country Vipps MobilePay serves must have that country's length (``+45 123 456 789``
+    is refused here, not by Vipps MobilePay after the payment was made): the ``MobilePayValidationError``
+    then carries ``expected_length`` (a ``MobileNumberLength``; None for any other refusal)."""
     digits = re.sub(r"[\s().-]", "", text or "")
     if digits.startswith("+"):
         digits = digits[1:]
@@ -54,9 +92,11 @@ def msisdn(text, country_code=None):
         local = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
         if (not trunk or digits.startswith(trunk)) and shortest <= len(local) <= longest and local.isdigit():
             digits = country_code + local
+    expected = mobile_number_length(digits) if digits.isdigit() else None
     if not re.fullmatch(r"[1-9]\d{9,14}", digits):  # a country code never starts with 0
-        raise MobilePayValidationError("The phone number must be a mobile number with its country code, "
-                                       "e.g. +45 12 34 56 78.")
+        raise _phone_number_error(expected)
+    if expected and not expected.shortest <= len(digits) - len(expected.country_code) <= expected.longest:
+        raise _phone_number_error(expected)
     return digits
 
 
