@@ -33,9 +33,12 @@ from odoo.tests.common import ChromeBrowser
 
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
+from ..controllers.demo_phone import PHONE_ROUTE
 from ..mobilepay.epayment.emulator import ControlError, EPaymentEmulator, EPaymentEmulatorSettings
 from ..mobilepay.v10.emulator import Emulator, EmulatorSettings
 from ..models import mobilepay_demo
+from ..models.pos_payment_method_readiness import PosPaymentMethod as ReadinessMethod
+from .demo_database import database_with_demo
 
 _logger = logging.getLogger(__name__)
 
@@ -216,10 +219,14 @@ class MobilePayTourCase(TestPointOfSaleHttpCommon):
     @classmethod
     def _setup_mobilepay(cls, driver):
         """After the emulator is up and demo mode points at it."""
+        # The tours run alike on databases with and without demo data: the warning that a demo method
+        # sits in a database without demo data shows only where a test asks for it (database_with_demo).
+        cls.startClassPatcher(patch.object(ReadinessMethod, "_mobilepay_database_has_demo", lambda self: True))
         cls.mobilepay_method = cls.env["pos.payment.method"].create(
             {
                 "name": "MobilePay",
                 "journal_id": cls.bank_journal.id,
+                "payment_method_type": "terminal",
                 "use_payment_terminal": "mobilepay",
                 **cls.mobilepay_values,
             }
@@ -257,6 +264,10 @@ class MobilePayTourCase(TestPointOfSaleHttpCommon):
 
     def _pos_payments(self):
         return self.env["pos.payment"].search([("payment_method_id", "=", self.mobilepay_method.id)], order="id")
+
+    def _validate_terminal_payments_automatically(self):
+        """The register validates an order its terminal payment paid in full (Odoo's option)."""
+        self.main_pos_config.write({"auto_validate_terminal_payment": True})
 
 
 @tagged("post_install", "-at_install")
@@ -309,9 +320,13 @@ class TestMobilePayTours(MobilePayTourCase):
         self.assertFalse(self._pos_payments(), "no MobilePay payment on the order")
 
     def test_reload_mid_payment(self):
+        # After the reload the order still validates itself once the payment is paid.
+        self._validate_terminal_payments_automatically()
         self._start("MobilePayReloadTour")
         self.assertEqual([p["status"] for p in self._emulator_payments()], ["Captured"])
-        self.assertEqual(len(self._pos_payments()), 1)
+        line = self._pos_payments()
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.pos_order_id.state, "paid")
 
     def test_refund(self):
         self._start("MobilePayRefundTour")
@@ -383,7 +398,11 @@ class TestMobilePayEPaymentTours(MobilePayTourCase):
         # The POS saves the order before the payment starts: what the customer's app shows and the age limit
         # come from the order as the server has it.
         self.desk_pad.vipps_minimum_age = 18
-        self._start("MobilePayEPaymentQrTour")
+        # A demo method in a database without demo data: the POS warns at start; the dialog, the line and
+        # the receipt say that no money moves (the tour checks them).
+        with database_with_demo(False):
+            self.env.invalidate_all()  # the warning is computed again, as the POS loads
+            self._start("MobilePayEPaymentQrTour")
         payment = self._assert_paid_once()
         self.assertEqual(payment["flow"], "QR")
         self.assertEqual(payment["minimumUserAge"], 18, "the desk pad's age limit, from the server's order")
@@ -393,6 +412,16 @@ class TestMobilePayEPaymentTours(MobilePayTourCase):
         self._start("MobilePayEPaymentPhoneTour", flow="phone_number")
         payment = self._assert_paid_once()
         self.assertEqual(payment["customer"], VIPPS_CUSTOMER, "sent to the number the cashier typed")
+
+    def test_switch_from_the_qr_to_the_phone_number(self):
+        self._start("MobilePayEPaymentSwitchFlowTour")
+        qr, phone = self._vipps_payments()
+        self.assertEqual((qr["flow"], qr["state"]), ("QR", "TERMINATED"), "the QR payment was cancelled")
+        self.assertEqual((phone["state"], phone["customer"]), ("AUTHORIZED", VIPPS_CUSTOMER))
+        self.assertEqual(phone["aggregate"]["capturedAmount"]["value"], 198)
+        line = self._pos_payments()
+        self.assertEqual(len(line), 1, "one line: the switch went on on the same line")
+        self.assertEqual(line.pos_order_id.state, "paid")
 
     def test_personal_qr(self):
         self._start("MobilePayEPaymentPersonalQrTour", flow="personal_qr")
@@ -420,5 +449,15 @@ class TestMobilePayEPaymentTours(MobilePayTourCase):
         self.assertEqual(sorted(self._pos_payments().mapped("amount")), [-1.98, 1.98])
 
     def test_reload_mid_payment(self):
+        # After the reload the order still validates itself once the payment is paid.
+        self._validate_terminal_payments_automatically()
         self._start("MobilePayEPaymentReloadTour")
         self._assert_paid_once()
+
+    def test_customer_phone_page_link_of_the_method_form(self):
+        """The form's "Customer Phone Page" works before any payment: the route makes sure the emulator runs."""
+        self.authenticate("pos_user", "pos_user")
+        answer = self.url_open(f"{PHONE_ROUTE}/epayment", allow_redirects=False)
+        self.assertIn(answer.status_code, (302, 303), answer.text)
+        self.assertEqual(answer.headers["Location"], f"{self.vipps.base_url}/phone")
+        self.assertEqual(self.url_open(f"{PHONE_ROUTE}/nothing", allow_redirects=False).status_code, 404)

@@ -5,6 +5,8 @@ import {
     INPUT,
     QR_ON_SCREEN,
     STARTING,
+    brandOf,
+    canSwitchFlow,
     mobilePayData,
     stateRank,
 } from "@pos_mobilepay/app/mobilepay_state";
@@ -97,7 +99,12 @@ export const MobilePayFollowerStates = (Base) =>
             };
             const final = this._waitFinal(uuid, attempt);
             if (this.pos.currency.isZero(amount)) {
-                this._fail(uuid, _t("The amount to pay with MobilePay must not be zero."));
+                this._fail(
+                    uuid,
+                    _t("The amount to pay with %(brand)s must not be zero.", {
+                        brand: brandOf(line),
+                    })
+                );
             } else if (CUSTOMER_FLOWS.includes(flow)) {
                 this.askCustomer(uuid, flow);
             } else {
@@ -132,6 +139,44 @@ export const MobilePayFollowerStates = (Base) =>
                 this.typed[uuid] = customer;
             }
             this._send(uuid, { flow, customer });
+        }
+
+        /**
+         * The cashier sends a payment the customer has not answered yet another way (a QR
+         * nobody scanned, a sticker nobody scanned): the payment is cancelled at MobilePay,
+         * then the same attempt goes on in ``flow`` on the same line (see _settle). Should the
+         * customer have paid meanwhile, the line is simply paid.
+         */
+        async switchFlow(uuid, flow) {
+            const line = this.lineByUuid(uuid);
+            const data = mobilePayData(line);
+            if (!canSwitchFlow(data) || !this.adapterOf(line).flows.includes(flow)) {
+                return;
+            }
+            data.switch_to = flow;
+            this._persist();
+            await this.cancelLine(uuid);
+            const fresh = mobilePayData(this.lineByUuid(uuid));
+            if (fresh?.switch_to && !fresh.is_final && fresh.reference === data.reference) {
+                // Not cancelled (MobilePay did not confirm): the payment goes on as it was.
+                delete fresh.switch_to;
+                this._persist();
+            }
+        }
+
+        /** The payment ended unpaid: a new attempt on the line, as the line's Retry starts it. */
+        retry(uuid) {
+            const line = this.lineByUuid(uuid);
+            const data = mobilePayData(line);
+            if (!line || !data?.is_final || data.paid || line.getPaymentStatus() !== "retry") {
+                return;
+            }
+            const screen = this.paymentScreen;
+            if (screen && screen.currentOrder?.uuid === line.pos_order_id?.uuid) {
+                screen.sendPaymentRequest(line);
+            } else {
+                line.pay().then((paid) => paid && this._autoValidate(line.pos_order_id));
+            }
         }
 
         /**
@@ -238,6 +283,12 @@ export const MobilePayFollowerStates = (Base) =>
                 delete this.finalListeners[data.reference];
             }
             data.cancelling = false;
+            if (!data.paid && data.switch_to) {
+                // Cancelled to go on another way (switchFlow): the same attempt goes on.
+                this._restartIn(line, data.switch_to);
+                return;
+            }
+            delete data.switch_to;
             if (data.paid) {
                 line.transaction_id = data.transaction_id || data.reference;
                 line.setPaymentStatus("done");
@@ -257,8 +308,85 @@ export const MobilePayFollowerStates = (Base) =>
                 waiter.resolve(data.paid);
             }
             if (!waiters.length) {
-                // The promise of sendPaymentRequest is gone (page reloaded).
+                // Nobody awaits this attempt any more: the outcome goes back to the line here.
                 line.handlePaymentResponse(data.paid);
+            }
+        }
+
+        /** The line's attempt goes on in another flow, after its payment was cancelled (switchFlow). */
+        _restartIn(line, flow) {
+            const old = mobilePayData(line);
+            const uuid = line.uuid;
+            line.uiState.mobilepay = {
+                kind: old.kind,
+                flow,
+                state: STARTING,
+                is_final: false,
+                paid: false,
+                amount: old.amount,
+                attempt: old.attempt,
+            };
+            line.setPaymentStatus("waitingCard");
+            if (CUSTOMER_FLOWS.includes(flow)) {
+                this.askCustomer(uuid, flow);
+            } else {
+                this._send(uuid, { flow });
+            }
+        }
+
+        /**
+         * The outcome of an attempt that no payment screen awaits (the page was reloaded, or a
+         * retry came from the dialog without the screen): the line's status, then the order is
+         * validated as the payment screen does after a terminal payment.
+         */
+        _followOutcome(uuid, attempt) {
+            this._waitFinal(uuid, attempt).then((paid) => {
+                const line = this.lineByUuid(uuid);
+                if (!line) {
+                    return;
+                }
+                line.handlePaymentResponse(paid);
+                if (paid) {
+                    this._autoValidate(line.pos_order_id);
+                }
+            });
+        }
+
+        /**
+         * Odoo validates an order paid in full by a terminal when the register says so
+         * (auto_validate_terminal_payment); the payment screen of the order does it, at once
+         * when it is shown, else when it is shown next.
+         */
+        _autoValidate(order) {
+            const config = this.pos.config;
+            if (
+                !order ||
+                !config.auto_validate_terminal_payment ||
+                !order.isPaid() ||
+                order.isRefundInProcess()
+            ) {
+                return;
+            }
+            const screen = this.paymentScreen;
+            if (screen && screen.currentOrder?.uuid === order.uuid) {
+                screen.validateOrder(false);
+            } else {
+                this.validateWhenShown.add(order.uuid);
+            }
+        }
+
+        /** The payment screen of ``order`` is shown: validate it if a payment finished meanwhile. */
+        paymentScreenShown(screen) {
+            this.paymentScreen = screen;
+            const order = screen.currentOrder;
+            if (order && this.validateWhenShown.delete(order.uuid)) {
+                this._autoValidate(order);
+            }
+        }
+
+        paymentScreenHidden(screen) {
+            if (this.paymentScreen === screen) {
+                this.paymentScreen = null;
             }
         }
 
@@ -278,10 +406,10 @@ export const MobilePayFollowerStates = (Base) =>
                 const data = mobilePayData(line);
                 const uuid = line.uuid;
                 data.cancelling = false;
+                // The payment screen's promise went with the page: the outcome comes back here,
+                // and the order validates itself as it would have (see _followOutcome).
+                this._followOutcome(uuid, data.attempt);
                 if (!data.reference) {
-                    this._waitFinal(uuid, data.attempt).then((paid) => {
-                        this.lineByUuid(uuid)?.handlePaymentResponse(paid);
-                    });
                     if (data.state === INPUT) {
                         this.askCustomer(uuid, data.flow, data.input_error);
                     } else {

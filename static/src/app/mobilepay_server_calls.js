@@ -5,6 +5,7 @@ import {
     CUSTOMER_FLOWS,
     INPUT,
     STARTING,
+    brandOf,
     isMobilePayLine,
     mobilePayData,
 } from "@pos_mobilepay/app/mobilepay_state";
@@ -91,7 +92,8 @@ export const MobilePayServerCalls = (Base) =>
                     this._fail(
                         uuid,
                         _t(
-                            "This refund is not linked to an order paid with MobilePay. Refund it with another payment method."
+                            "This refund is not linked to an order paid with %(brand)s. Refund it with another payment method.",
+                            { brand: brandOf(line) }
                         )
                     );
                     return;
@@ -135,7 +137,12 @@ export const MobilePayServerCalls = (Base) =>
                 return;
             }
             if (!answer?.reference) {
-                this._fail(uuid, _t("The server did not start the MobilePay transaction."));
+                this._fail(
+                    uuid,
+                    _t("The server did not start the %(brand)s transaction.", {
+                        brand: brandOf(line),
+                    })
+                );
                 return;
             }
             delete fresh.customer;
@@ -299,12 +306,18 @@ export const MobilePayServerCalls = (Base) =>
                     );
                 } catch (error) {
                     this._notify(
-                        _t("MobilePay could not cancel the payment: %s", this.errorMessage(error))
+                        _t("%(brand)s could not cancel the payment: %(error)s", {
+                            brand: brandOf(line),
+                            error: this.errorMessage(error),
+                        })
                     );
                     return false;
                 }
                 if (!running) {
-                    this._fail(uuid, _t("Cancelled before MobilePay answered."));
+                    this._fail(
+                        uuid,
+                        _t("Cancelled before %(brand)s answered.", { brand: brandOf(line) })
+                    );
                     return true;
                 }
                 data.reference = running.reference;
@@ -326,7 +339,10 @@ export const MobilePayServerCalls = (Base) =>
                     mobilePayData(line).error = this.errorMessage(error);
                 }
                 this._notify(
-                    _t("MobilePay could not cancel the payment: %s", this.errorMessage(error))
+                    _t("%(brand)s could not cancel the payment: %(error)s", {
+                        brand: brandOf(this.lineByUuid(uuid)),
+                        error: this.errorMessage(error),
+                    })
                 );
                 return false;
             }
@@ -351,7 +367,10 @@ export const MobilePayServerCalls = (Base) =>
             }
             if (data.paid) {
                 this._notify(
-                    _t("The customer had already paid: the MobilePay payment stays on the order."),
+                    _t(
+                        "The customer had already paid: the %(brand)s payment stays on the order.",
+                        { brand: brandOf(line) }
+                    ),
                     "warning"
                 );
             }
@@ -376,7 +395,9 @@ export const MobilePayServerCalls = (Base) =>
             const fresh = mobilePayData(this.lineByUuid(uuid));
             if (fresh && !fresh.is_final) {
                 this._notify(
-                    _t("MobilePay has not finished this payment yet: it cannot be forced."),
+                    _t("%(brand)s has not finished this payment yet: it cannot be forced.", {
+                        brand: brandOf(line),
+                    }),
                     "warning"
                 );
             }

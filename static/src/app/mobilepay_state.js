@@ -66,6 +66,21 @@ export function isMobilePayLine(line) {
     return line?.payment_method_id?.use_payment_terminal === MOBILEPAY;
 }
 
+/** The brand the cashier and the customer read for the line's method (its adapter says: see payment_mobilepay.js). */
+export function brandOf(line) {
+    return line?.payment_method_id?.payment_terminal?.brand || "MobilePay";
+}
+
+/** The line's method takes its payments at the built-in emulator: no money moves. */
+export function isDemoLine(line) {
+    return Boolean(isMobilePayLine(line) && line.payment_method_id.mobilepay_demo);
+}
+
+/** The words that mark a demo payment wherever it shows (dialog, payment line, receipt). */
+export function demoText() {
+    return _t("Demo — no money moves");
+}
+
 /** The MobilePay data kept on a line, or undefined. */
 export function mobilePayData(line) {
     return line?.uiState?.mobilepay;
@@ -85,6 +100,39 @@ export function displayState(data) {
 /** The QR image the customer scans: the payment's one-time QR, or the register's QR. */
 export function qrImage(data) {
     return data?.qr_url || data?.qr_svg || false;
+}
+
+/** States in which the customer may still scan the QR on screen ("unknown": MobilePay may have the payment). */
+export const QR_STATES = ["unknown", "waiting_for_customer", "checked_in", "waiting_for_approval"];
+
+/** The payment's QR is up for the customer to scan (not once it is approved, captured or over). */
+export function showsQr(data) {
+    return Boolean(
+        data &&
+            data.kind !== "refund" &&
+            (data.flow || QR_ON_SCREEN) === QR_ON_SCREEN &&
+            qrImage(data) &&
+            !data.is_final &&
+            QR_STATES.includes(data.state)
+    );
+}
+
+/**
+ * The customer has not answered the payment yet, so the cashier may still send it another way
+ * (the payment is cancelled, then sent again in the other flow): a QR nobody scanned, or a
+ * sticker nobody scanned.
+ */
+export function canSwitchFlow(data) {
+    if (!data || data.kind === "refund" || data.is_final || !data.reference) {
+        return false;
+    }
+    if (data.cancelling || data.switch_to) {
+        return false;
+    }
+    if (displayState(data) === AWAITING_CHECKIN) {
+        return true;
+    }
+    return (data.flow || QR_ON_SCREEN) === QR_ON_SCREEN && data.state === "waiting_for_customer";
 }
 
 /**
@@ -110,8 +158,8 @@ export function isInFlight(line) {
     );
 }
 
-/** What the cashier reads for a state. */
-export function stateLabel(data) {
+/** What the cashier reads for a state (``brand``: "MobilePay" or "Vipps MobilePay", see brandOf). */
+export function stateLabel(data, brand = "MobilePay") {
     if (!data) {
         return "";
     }
@@ -126,21 +174,21 @@ export function stateLabel(data) {
         case STARTING:
         case "new":
             return refund
-                ? _t("Sending the refund to MobilePay…")
-                : _t("Starting the MobilePay payment…");
+                ? _t("Sending the refund to %(brand)s…", { brand })
+                : _t("Starting the %(brand)s payment…", { brand });
         case "unknown":
-            return _t("MobilePay has not answered yet");
+            return _t("%(brand)s has not answered yet", { brand });
         case "waiting_for_customer":
             return _t("Waiting for the customer to scan the QR code");
         case "checked_in":
             return _t("Customer checked in");
         case "waiting_for_approval":
-            return _t("Waiting for the customer to approve in the MobilePay app");
+            return _t("Waiting for the customer to approve in the %(brand)s app", { brand });
         case "pending":
-            return _t("Refund sent, waiting for MobilePay");
+            return _t("Refund sent, waiting for %(brand)s", { brand });
         case "reserved":
             return refund
-                ? _t("Refund accepted by MobilePay, completing it")
+                ? _t("Refund accepted by %(brand)s, completing it", { brand })
                 : _t("Approved by the customer, capturing the payment");
         case "captured":
             return refund ? _t("Refunded") : _t("Paid");
@@ -149,7 +197,9 @@ export function stateLabel(data) {
         case "cancelled_by_cashier":
             return refund ? _t("Refund cancelled") : _t("Cancelled by the cashier");
         case "cancelled_by_provider":
-            return refund ? _t("Refund refused by MobilePay") : _t("Cancelled by MobilePay");
+            return refund
+                ? _t("Refund refused by %(brand)s", { brand })
+                : _t("Cancelled by %(brand)s", { brand });
         case "expired":
             return _t("Expired: the customer did not approve in time");
         case "error":
@@ -161,7 +211,7 @@ export function stateLabel(data) {
 }
 
 /** A short hint under the state: what happens next, or what the cashier can do. */
-export function stateHint(data) {
+export function stateHint(data, brand = "MobilePay") {
     if (!data) {
         return "";
     }
@@ -177,23 +227,28 @@ export function stateHint(data) {
         case INPUT:
             return data.flow === PERSONAL_QR
                 ? _t(
-                      "Ask the customer to show their payment code in the MobilePay app, and scan it. Nothing is sent before that."
+                      "Ask the customer to show their payment code in the %(brand)s app, and scan it. Nothing is sent before that.",
+                      { brand }
                   )
                 : _t(
                       "Type the number the customer gives you, then press Send. Nothing is sent before that."
                   );
         case AWAITING_CHECKIN:
-            return _t("Ask the customer to scan the MobilePay sticker at the till with the app.");
+            return _t("Ask the customer to scan the %(brand)s sticker at the till with the app.", {
+                brand,
+            });
         case "unknown":
             return data.kind === "refund"
                 ? _t(
-                      "Do not refund again: the refund may have reached MobilePay. It is followed until MobilePay answers."
+                      "Do not refund again: the refund may have reached %(brand)s. It is followed until %(brand)s answers.",
+                      { brand }
                   )
                 : _t(
-                      "Do not take the payment again: it may have reached MobilePay. It is followed until MobilePay answers."
+                      "Do not take the payment again: it may have reached %(brand)s. It is followed until %(brand)s answers.",
+                      { brand }
                   );
         case "waiting_for_customer":
-            return _t("Ask the customer to open MobilePay and scan the code.");
+            return _t("Ask the customer to scan the code with the %(brand)s app.", { brand });
         case "checked_in":
         case "waiting_for_approval":
             return _t("The payment is on the customer's phone.");

@@ -57,6 +57,10 @@ export class MobilePayTransactions extends MobilePayPush(
         this.fetching = {};
         // line uuid -> what the cashier last typed or scanned (kept in memory only, for a retry)
         this.typed = {};
+        // the payment screen on display (it validates an order a payment finished, see _autoValidate)
+        this.paymentScreen = null;
+        // uuids of orders paid while their payment screen was not shown, to validate when it is
+        this.validateWhenShown = new Set();
     }
 
     get env() {

@@ -39,6 +39,11 @@ export class MobilePayPaymentInterface extends PaymentInterface {
 
     // Hooks -------------------------------------------------------------
 
+    /** The name the cashier and the customer read for this API's payments. */
+    get brand() {
+        return "MobilePay";
+    }
+
     /** The in-store flows a payment can take here; the first one is the default. */
     get flows() {
         return [QR_ON_SCREEN];

@@ -16,6 +16,10 @@ import {
  * scans (the server sends the payment once Vipps MobilePay tells it so).
  */
 export class PaymentMobilePayEPayment extends MobilePayPaymentInterface {
+    get brand() {
+        return "Vipps MobilePay";
+    }
+
     /** The method's own flow first; the cashier may switch to the others but the sticker. */
     get flows() {
         const own = this.payment_method_id.vipps_flow || QR_ON_SCREEN;

@@ -5,6 +5,7 @@ import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
 import OrderPaymentValidation from "@point_of_sale/app/utils/order_payment_validation";
 import {
+    brandOf,
     isInFlight,
     isMobilePayLine,
     isRunning,
@@ -21,10 +22,12 @@ patch(OrderPaymentValidation.prototype, {
     async isOrderValid(isForceValidate) {
         const running = this.pos.mobilePayLinesInFlight(this.order);
         if (running.length) {
+            const brand = brandOf(running[0]);
             this.pos.dialog.add(AlertDialog, {
-                title: _t("MobilePay payment in progress"),
+                title: _t("%(brand)s payment in progress", { brand }),
                 body: _t(
-                    "Wait until the MobilePay payment is paid or cancelled before validating the order."
+                    "Wait until the %(brand)s payment is paid or cancelled before validating the order.",
+                    { brand }
                 ),
             });
             return false;
@@ -37,6 +40,8 @@ patch(PaymentScreen.prototype, {
     setup() {
         super.setup(...arguments);
         onMounted(() => {
+            // A payment that ended while the screen was away (a reload) validates the order now.
+            this.pos.mobilePayTransactions.paymentScreenShown(this);
             // Coming back to the screen (or after a reload): show the running
             // MobilePay payment of this order again.
             const line = this.currentOrder?.payment_ids.find(
@@ -47,6 +52,7 @@ patch(PaymentScreen.prototype, {
             }
         });
         onWillUnmount(() => {
+            this.pos.mobilePayTransactions.paymentScreenHidden(this);
             // The screen is left: payments go on (the server follows them), only
             // their dialogs close. Coming back to the screen opens them again.
             for (const line of this.currentOrder?.payment_ids || []) {

@@ -3,7 +3,12 @@ import { patch } from "@web/core/utils/patch";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { markRaw } from "@odoo/owl";
 import { PosStore } from "@point_of_sale/app/services/pos_store";
-import { isInFlight, isMobilePayLine, isRunning } from "@pos_mobilepay/app/mobilepay_state";
+import {
+    brandOf,
+    isInFlight,
+    isMobilePayLine,
+    isRunning,
+} from "@pos_mobilepay/app/mobilepay_state";
 import { MobilePayTransactions } from "@pos_mobilepay/app/mobilepay_transactions";
 
 patch(PosStore.prototype, {
@@ -27,8 +32,35 @@ patch(PosStore.prototype, {
         );
     },
 
+    /**
+     * The register's MobilePay methods that take their payments at the built-in emulator in a
+     * database without demo data (the server says so: ``mobilepay_demo_warning``).
+     */
+    get mobilePayDemoWarningMethods() {
+        return (this.config.payment_method_ids || []).filter(
+            (method) => method.mobilepay_demo_warning
+        );
+    },
+
+    /** Once per load of the POS: demo methods in a real database are said before any payment. */
+    warnOfMobilePayDemo() {
+        const methods = this.mobilePayDemoWarningMethods;
+        if (!methods.length) {
+            return;
+        }
+        this.dialog.add(AlertDialog, {
+            title: _t("Demo payment methods: no money moves"),
+            body: _t(
+                "%(methods)s: payments go to the built-in demo emulator, so no money moves, whatever the screens say. Ask an administrator to set the keys of the Test or Production environment on the payment method before taking real payments.",
+                { methods: methods.map((method) => method.name).join(", ") }
+            ),
+            contentClass: "o_mobilepay_demo_warning",
+        });
+    },
+
     async afterProcessServerData() {
         await super.afterProcessServerData(...arguments);
+        this.warnOfMobilePayDemo();
         // Reload mid-payment: every MobilePay line that is not final asks the
         // server where it stands and is followed again.
         this.mobilePayTransactions.resume();
@@ -49,10 +81,12 @@ patch(PosStore.prototype, {
         for (const line of this.mobilePayLinesInFlight(order)) {
             const cancelled = await this.mobilePayTransactions.cancelLine(line.uuid);
             if (!cancelled) {
+                const brand = brandOf(line);
                 this.dialog.add(AlertDialog, {
-                    title: _t("MobilePay payment in progress"),
+                    title: _t("%(brand)s payment in progress", { brand }),
                     body: _t(
-                        "The MobilePay payment of this order could not be cancelled (or the customer already paid), so the order is kept."
+                        "The %(brand)s payment of this order could not be cancelled (or the customer already paid), so the order is kept.",
+                        { brand }
                     ),
                 });
                 return false;

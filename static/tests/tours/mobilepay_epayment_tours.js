@@ -14,6 +14,8 @@ import * as MobilePay from "@pos_mobilepay/../tests/tours/utils/mobilepay_util";
  */
 
 const METHOD = "MobilePay";
+const BRAND = "Vipps MobilePay";
+const PAID_WITH = `Paid with ${BRAND}`;
 const { startWithDeskPad, validateAndCheckReceipt } = MobilePay;
 
 /** The one-time QR of the payment is up (a link to the emulator's image). */
@@ -36,24 +38,62 @@ function customerApproves() {
     ];
 }
 
+/**
+ * The demo method in a database without demo data (the test says so): the POS warns at start,
+ * and the dialog, the payment line and the receipt say that no money moves. Every word is the
+ * brand's: Vipps MobilePay.
+ */
 registry.category("web_tour.tours").add("MobilePayEPaymentQrTour", {
     steps: () =>
         [
-            startWithDeskPad(),
+            startWithDeskPad({ demoWarning: METHOD }),
             MobilePay.openCustomerDisplay(),
             MobilePay.customerDisplayIsReady(),
             PaymentScreen.clickPaymentMethod(METHOD),
             MobilePay.dialogIsShown(),
+            MobilePay.dialogTitleIs(BRAND),
+            MobilePay.dialogShowsDemo(),
             oneTimeQrShown(),
+            MobilePay.dialogQrCaption(`Scan with the ${BRAND} app`),
             MobilePay.dialogAmountIs("1.98"),
             MobilePay.dialogStatusContains("Waiting for the customer to scan"),
+            MobilePay.lineShowsDemo(),
+            MobilePay.lineShowsOnlyItsOwnState(),
             MobilePay.customerDisplayShowsQr(true),
             MobilePay.customerDisplayQr(true),
+            MobilePay.customerDisplayMessage(`Scan the QR code with the ${BRAND} app`),
             MobilePay.screenshot("mobilepay_11_epayment_qr"),
             MobilePay.screenshotCustomerDisplay("mobilepay_12_epayment_customer_display"),
             customerApproves(),
+            MobilePay.lineHasNoShowQr(),
             MobilePay.customerDisplayQr(false),
-            validateAndCheckReceipt(),
+            validateAndCheckReceipt(PAID_WITH),
+            MobilePay.receiptShowsDemo(),
+            MobilePay.screenshot("mobilepay_21_demo_receipt"),
+        ].flat(),
+});
+
+/**
+ * The method shows a QR, but the customer cannot scan it: the cashier sends the payment to the
+ * customer's phone number instead. The QR payment is cancelled, the same line goes on.
+ */
+registry.category("web_tour.tours").add("MobilePayEPaymentSwitchFlowTour", {
+    steps: () =>
+        [
+            startWithDeskPad(),
+            PaymentScreen.clickPaymentMethod(METHOD),
+            oneTimeQrShown(),
+            MobilePay.clickSwitchFlow("phone_number"),
+            MobilePay.dialogFlow("phone_number"),
+            MobilePay.dialogState("input"),
+            MobilePay.nothingWasSent(),
+            MobilePay.lineState("input"),
+            MobilePay.typeCustomer("+45 12 34 56 78"),
+            MobilePay.clickSend(),
+            MobilePay.dialogState("waiting_for_approval"),
+            MobilePay.dialogShowsOnPhone(),
+            customerApproves(),
+            validateAndCheckReceipt(PAID_WITH),
         ].flat(),
 });
 
@@ -72,22 +112,23 @@ registry.category("web_tour.tours").add("MobilePayEPaymentPhoneTour", {
             MobilePay.clickSend(),
             MobilePay.inputErrorContains("mobile number"),
             MobilePay.dialogState("input"),
-            // Nine digits without a country code: the server refuses it, the cashier corrects it.
-            MobilePay.typeCustomer("123 456 789"),
+            // A Danish number with nine digits: refused in the box, nothing is sent.
+            MobilePay.typeCustomer("+45 123 456 789"),
             MobilePay.inputHasNoError(),
             MobilePay.clickSend(),
-            MobilePay.inputErrorContains("country code"),
+            MobilePay.inputErrorContains("8 digits after +45"),
             MobilePay.dialogState("input"),
+            MobilePay.nothingWasSent(),
             MobilePay.screenshot("mobilepay_14_phone_number_refused"),
             MobilePay.typeCustomer("+45 12 34 56 78"),
             MobilePay.clickSend(),
             MobilePay.dialogFlow("phone_number"),
             MobilePay.dialogState("waiting_for_approval"),
             MobilePay.dialogShowsOnPhone(),
-            MobilePay.dialogStatusContains("approve in the MobilePay app"),
+            MobilePay.dialogStatusContains(`approve in the ${BRAND} app`),
             MobilePay.screenshot("mobilepay_15_sent_to_the_app"),
             customerApproves(),
-            validateAndCheckReceipt(),
+            validateAndCheckReceipt(PAID_WITH),
         ].flat(),
 });
 
@@ -110,7 +151,7 @@ registry.category("web_tour.tours").add("MobilePayEPaymentPersonalQrTour", {
             MobilePay.dialogState("waiting_for_approval"),
             MobilePay.dialogShowsOnPhone(),
             customerApproves(),
-            validateAndCheckReceipt(),
+            validateAndCheckReceipt(PAID_WITH),
         ].flat(),
 });
 
@@ -127,7 +168,7 @@ registry.category("web_tour.tours").add("MobilePayEPaymentStickerTour", {
             MobilePay.dialogShowsSticker(),
             MobilePay.dialogStatusContains("Waiting for the customer to scan the sticker"),
             MobilePay.lineState("awaiting_checkin"),
-            MobilePay.customerDisplayMessage("Scan the MobilePay sticker"),
+            MobilePay.customerDisplayMessage(`Scan the ${BRAND} sticker`),
             MobilePay.screenshot("mobilepay_17_sticker_waiting"),
             // The customer scans the sticker: Vipps MobilePay tells Odoo (webhook), Odoo sends the payment.
             MobilePay.customer("scan_sticker"),
@@ -135,9 +176,9 @@ registry.category("web_tour.tours").add("MobilePayEPaymentStickerTour", {
             MobilePay.screenshot("mobilepay_18_sticker_checked_in"),
             MobilePay.dialogState("waiting_for_approval"),
             MobilePay.dialogShowsOnPhone(),
-            MobilePay.customerDisplayMessage("Approve the payment in the MobilePay app"),
+            MobilePay.customerDisplayMessage(`Approve the payment in your ${BRAND} app`),
             customerApproves(),
-            validateAndCheckReceipt(),
+            validateAndCheckReceipt(PAID_WITH),
         ].flat(),
 });
 
@@ -151,6 +192,10 @@ registry.category("web_tour.tours").add("MobilePayEPaymentCancelTour", {
             MobilePay.clickDialogCancel(),
             MobilePay.dialogState("cancelled_by_cashier"),
             MobilePay.dialogStatusContains("Cancelled by the cashier"),
+            {
+                content: "the dialog of a cancelled payment offers Retry beside Close",
+                trigger: ".o_mobilepay_dialog .modal-footer:has(.o_mobilepay_retry):has(.o_mobilepay_close)",
+            },
             MobilePay.clickDialogClose(),
             MobilePay.lineState("cancelled_by_cashier"),
             PaymentScreen.clickPaymentlineDelButton(METHOD, "1.98"),
@@ -187,7 +232,7 @@ registry.category("web_tour.tours").add("MobilePayEPaymentRefundTour", {
             PaymentScreen.clickPaymentMethod(METHOD),
             oneTimeQrShown(),
             customerApproves(),
-            validateAndCheckReceipt(),
+            validateAndCheckReceipt(PAID_WITH),
             ReceiptScreen.clickNextOrder(),
             ...ProductScreen.clickRefund(),
             TicketScreen.selectOrderByPrice("1.98"),
@@ -199,10 +244,12 @@ registry.category("web_tour.tours").add("MobilePayEPaymentRefundTour", {
             PaymentScreen.clickPaymentMethod(METHOD),
             MobilePay.clickSendRefund(),
             MobilePay.dialogIsShown(),
+            MobilePay.dialogTitleIs(`${BRAND} refund`),
+            MobilePay.dialogNamesTheOrderOnce(),
             MobilePay.dialogState("captured"),
             MobilePay.dialogStatusContains("Refunded"),
             MobilePay.lineIsDone(true),
-            validateAndCheckReceipt("Refunded with MobilePay"),
+            validateAndCheckReceipt(`Refunded with ${BRAND}`),
         ].flat(),
 });
 
@@ -217,7 +264,9 @@ registry.category("web_tour.tours").add("MobilePayEPaymentReloadTour", {
             PaymentScreen.isShown(),
             oneTimeQrShown(),
             MobilePay.screenshot("mobilepay_19_epayment_resumed_after_reload"),
-            customerApproves(),
-            validateAndCheckReceipt(),
+            MobilePay.customer("approve"),
+            // The register validates terminal payments itself: so it does after the reload too.
+            ReceiptScreen.isShown(),
+            MobilePay.receiptShowsMobilePay(PAID_WITH),
         ].flat(),
 });

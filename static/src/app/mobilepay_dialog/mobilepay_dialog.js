@@ -7,20 +7,27 @@ import {
     AWAITING_CHECKIN,
     CUSTOMER_FLOWS,
     INPUT,
+    PERSONAL_QR,
+    PHONE_NUMBER,
     QR_ON_SCREEN,
     STARTING,
     STICKER,
+    brandOf,
+    canSwitchFlow,
+    demoText,
     displayState,
+    isDemoLine,
     mobilePayData,
     paymentSteps,
     qrImage,
+    showsQr,
     stateHint,
     stateLabel,
     stateTone,
 } from "@pos_mobilepay/app/mobilepay_state";
 
-/** States in which the customer may still scan the QR on screen. */
-const QR_STATES = ["unknown", "waiting_for_customer", "checked_in", "waiting_for_approval"];
+/** A name the POS already starts with "Order" (the receipt number of older orders) gets no second one. */
+const ORDER_WORD = /^order\s+/i;
 
 /**
  * The cashier's MobilePay dialog: the QR code the customer scans (the register's,
@@ -58,8 +65,32 @@ export class MobilePayDialog extends Component {
         return this.data.kind === "refund";
     }
 
+    /** "MobilePay" or "Vipps MobilePay": the method's API decides (see brandOf). */
+    get brand() {
+        return brandOf(this.line);
+    }
+
     get title() {
-        return this.isRefund ? _t("MobilePay refund") : _t("MobilePay");
+        return this.isRefund ? _t("%(brand)s refund", { brand: this.brand }) : this.brand;
+    }
+
+    /** A demo method's payments go to the built-in emulator: the dialog says so, loudly. */
+    get isDemo() {
+        return isDemoLine(this.line);
+    }
+
+    get demoText() {
+        return demoText();
+    }
+
+    get texts() {
+        const brand = this.brand;
+        return {
+            qrCaption: _t("Scan with the %(brand)s app", { brand }),
+            qrAlt: _t("%(brand)s QR code", { brand }),
+            sticker: _t("Scan the %(brand)s sticker at the till", { brand }),
+            onPhone: _t("Sent to the customer's %(brand)s app", { brand }),
+        };
     }
 
     get amountText() {
@@ -68,11 +99,11 @@ export class MobilePayDialog extends Component {
     }
 
     get label() {
-        return stateLabel(this.data);
+        return stateLabel(this.data, this.brand);
     }
 
     get hint() {
-        return stateHint(this.data);
+        return stateHint(this.data, this.brand);
     }
 
     get tone() {
@@ -89,12 +120,7 @@ export class MobilePayDialog extends Component {
 
     get showQr() {
         // "unknown": MobilePay may have the payment; the customer can still pay it.
-        return (
-            this.isQrFlow &&
-            Boolean(this.qrImage) &&
-            !this.data.is_final &&
-            QR_STATES.includes(this.data.state)
-        );
+        return showsQr(this.data);
     }
 
     /** The payment's QR comes with its create call, just after the start. */
@@ -148,6 +174,31 @@ export class MobilePayDialog extends Component {
         return !this.data.is_final;
     }
 
+    /**
+     * Before the customer answered (a QR or a sticker nobody scanned yet), the cashier may send
+     * the payment another way: it is cancelled, then sent again in that flow on the same line.
+     */
+    get switchFlows() {
+        if (!canSwitchFlow(this.data)) {
+            return [];
+        }
+        const labels = {
+            [PHONE_NUMBER]: _t("Use the phone number instead"),
+            [PERSONAL_QR]: _t("Scan the customer's code instead"),
+            [QR_ON_SCREEN]: _t("Show a QR code instead"),
+        };
+        return this.flows
+            .filter((flow) => flow !== this.data.flow && labels[flow])
+            .map((flow) => ({ flow, label: labels[flow] }));
+    }
+
+    /** The payment ended unpaid and the line can start a new attempt (the line's Retry). */
+    get canRetry() {
+        return (
+            this.data.is_final && !this.data.paid && this.line?.getPaymentStatus() === "retry"
+        );
+    }
+
     get steps() {
         if (this.isRefund || (this.data.is_final && !this.data.paid)) {
             return [];
@@ -165,7 +216,11 @@ export class MobilePayDialog extends Component {
 
     get orderName() {
         const order = this.line?.pos_order_id;
-        return order?.pos_reference || order?.name || "";
+        return (order?.pos_reference || order?.name || "").replace(ORDER_WORD, "");
+    }
+
+    get orderText() {
+        return this.orderName ? _t("Order %(name)s", { name: this.orderName }) : "";
     }
 
     onSubmitCustomer(flow, customer) {
@@ -180,8 +235,17 @@ export class MobilePayDialog extends Component {
         }
     }
 
+    /** The running payment is cancelled and sent again in another flow (see canSwitchFlow). */
+    onSwitchRunning(flow) {
+        this.props.transactions.switchFlow(this.props.lineUuid, flow);
+    }
+
     async onCancel() {
         await this.props.transactions.cancelLine(this.props.lineUuid);
+    }
+
+    onRetry() {
+        this.props.transactions.retry(this.props.lineUuid);
     }
 
     onClose() {

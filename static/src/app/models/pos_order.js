@@ -5,33 +5,45 @@ import { PosOrder } from "@point_of_sale/app/models/pos_order";
 import { CustomerDisplayPosAdapter } from "@point_of_sale/app/customer_display/customer_display_adapter";
 import {
     AWAITING_CHECKIN,
-    QR_ON_SCREEN,
+    brandOf,
+    demoText,
     displayState,
+    isDemoLine,
     isMobilePayLine,
     mobilePayData,
     qrImage,
-    stateLabel,
+    showsQr,
 } from "@pos_mobilepay/app/mobilepay_state";
 
-const QR_STATES = ["waiting_for_customer", "checked_in", "waiting_for_approval"];
 const APP_STATES = ["checked_in", "waiting_for_approval"];
 
-/** What the customer reads on the display while a payment waits for them (not a QR). */
-function customerMessage(data) {
+/**
+ * What the customer reads on the display, in the customer's words (never the cashier's):
+ * what to do now, or that the payment is being completed. Empty when there is nothing for
+ * the customer to do (the cashier types the number, the payment is over).
+ */
+function customerMessage(data, brand) {
     const state = displayState(data);
+    if (showsQr(data) && !APP_STATES.includes(state)) {
+        return _t("Scan the QR code with the %(brand)s app to pay", { brand });
+    }
     if (state === AWAITING_CHECKIN) {
-        return _t("Scan the MobilePay sticker at the till to pay");
+        return _t("Scan the %(brand)s sticker at the till to pay", { brand });
     }
     if (APP_STATES.includes(state)) {
-        return _t("Approve the payment in the MobilePay app");
+        return _t("Approve the payment in your %(brand)s app", { brand });
+    }
+    if (state === "reserved") {
+        return _t("Approved. Completing your payment…");
     }
     return "";
 }
 
 patch(PosOrder.prototype, {
     /**
-     * What the customer display shows while the customer has to act: the QR code
-     * to scan (the register's, or the payment's one-time QR), or what to do in the app.
+     * What the customer display shows while the customer has to act: the QR code to scan
+     * (the register's, or the payment's one-time QR) or what to do in the app, with the
+     * amount; a demo method's payment says that no money moves.
      */
     getMobilePayDisplayData() {
         for (const line of this.payment_ids) {
@@ -39,30 +51,20 @@ patch(PosOrder.prototype, {
             if (!isMobilePayLine(line) || !data || data.kind === "refund" || data.is_final) {
                 continue;
             }
-            const amount = formatCurrency(
-                data.amount ?? Math.abs(line.getAmount()),
-                this.currency.id
-            );
-            const flow = data.flow || QR_ON_SCREEN;
-            if (flow === QR_ON_SCREEN && qrImage(data) && QR_STATES.includes(data.state)) {
-                return {
-                    name: line.payment_method_id.name,
-                    qrImage: qrImage(data),
-                    state: data.state,
-                    label: stateLabel(data),
-                    amount,
-                };
+            const brand = brandOf(line);
+            const message = customerMessage(data, brand);
+            if (!message) {
+                continue;
             }
-            const message = flow === QR_ON_SCREEN ? "" : customerMessage(data);
-            if (message) {
-                return {
-                    name: line.payment_method_id.name,
-                    qrImage: false,
-                    state: displayState(data),
-                    label: message,
-                    amount,
-                };
-            }
+            const state = displayState(data);
+            return {
+                brand,
+                qrImage: showsQr(data) && !APP_STATES.includes(state) ? qrImage(data) : false,
+                state,
+                label: message,
+                amount: formatCurrency(data.amount ?? Math.abs(line.getAmount()), this.currency.id),
+                demo: isDemoLine(line) ? demoText() : "",
+            };
         }
         return false;
     },
@@ -70,22 +72,14 @@ patch(PosOrder.prototype, {
 
 patch(CustomerDisplayPosAdapter.prototype, {
     /**
-     * The payment's QR goes to the customer display as any QR payment's does (its
-     * QR dialog); what the customer does in the app is our own overlay there.
+     * The customer display shows our own overlay (customer_display.xml): the QR with the
+     * customer's words, or what to do in the app. Odoo's QR dialog of the display stays for
+     * Odoo's own QR payments.
      */
     formatOrderData(order) {
         super.formatOrderData(...arguments);
-        const mobilepay = order.getMobilePayDisplayData();
-        if (mobilepay?.qrImage) {
-            this.data.qrPaymentData = {
-                name: mobilepay.name,
-                amount: mobilepay.amount,
-                qrCode: mobilepay.qrImage,
-            };
-        } else {
-            // Sent as null (not left out): the display then closes a QR it still shows.
-            this.data.qrPaymentData ||= null;
-        }
-        this.data.mobilepay = mobilepay && !mobilepay.qrImage ? mobilepay : false;
+        this.data.mobilepay = order.getMobilePayDisplayData();
+        // Sent as null (not left out): the display then closes a QR dialog it still shows.
+        this.data.qrPaymentData ||= null;
     },
 });

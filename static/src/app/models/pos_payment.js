@@ -1,6 +1,13 @@
 import { patch } from "@web/core/utils/patch";
+import { _t } from "@web/core/l10n/translation";
 import { PosPayment } from "@point_of_sale/app/models/pos_payment";
-import { isMobilePayLine, mobilePayData } from "@pos_mobilepay/app/mobilepay_state";
+import {
+    brandOf,
+    demoText,
+    isDemoLine,
+    isMobilePayLine,
+    mobilePayData,
+} from "@pos_mobilepay/app/mobilepay_state";
 
 patch(PosPayment.prototype, {
     setup() {
@@ -16,9 +23,16 @@ patch(PosPayment.prototype, {
         if (!isMobilePayLine(this) || !this.isDone()) {
             return null;
         }
+        const brand = brandOf(this);
+        const refund = this.getAmount() < 0;
         return {
             transaction_id: this.transaction_id || mobilePayData(this)?.transaction_id || "",
-            refund: this.getAmount() < 0,
+            refund,
+            text: refund
+                ? _t("Refunded with %(brand)s", { brand })
+                : _t("Paid with %(brand)s", { brand }),
+            // A demo method's payment moved no money: the receipt says so under the payment.
+            demo: isDemoLine(this) ? demoText() : "",
         };
     },
 });

@@ -19,14 +19,114 @@ import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_
 
 const DIALOG = ".o_mobilepay_dialog";
 
-/** Opens the register, sells a Desk Pad (1.98) and goes to the payment screen. */
-export function startWithDeskPad() {
+const DEMO_TEXT = "Demo — no money moves";
+
+/**
+ * Opens the register, sells a Desk Pad (1.98) and goes to the payment screen. With
+ * ``demoWarning`` (a demo method in a database without demo data), the POS first warns, as
+ * it loads, that the method moves no money, naming it; the cashier reads it and closes it.
+ */
+export function startWithDeskPad({ demoWarning = "" } = {}) {
     return [
+        demoWarning ? demoWarningIsShown(demoWarning) : [],
         Chrome.startPoS(),
         Dialog.confirm("Open Register"),
         ProductScreen.clickDisplayedProduct("Desk Pad"),
         ProductScreen.clickPayButton(),
     ].flat();
+}
+
+/** The warning at the start of the POS: a demo method in a database without demo data. */
+export function demoWarningIsShown(method) {
+    const warning = ".modal-content.o_mobilepay_demo_warning";
+    return [
+        {
+            content: `the POS warns that ${method} is a demo method`,
+            trigger: `${warning} .modal-body:contains("${method}"):contains("no money moves"):contains("Test or Production")`,
+        },
+        screenshot("mobilepay_20_demo_warning"),
+        {
+            content: "the cashier closes the warning",
+            trigger: `.o_dialog:not(.o_inactive_modal) ${warning} .modal-footer .btn-primary`,
+            run: "click",
+        },
+        {
+            content: "the warning is closed",
+            trigger: `body:not(:has(${warning}))`,
+        },
+    ];
+}
+
+/** A demo payment says so in the dialog (a banner a cashier cannot miss). */
+export function dialogShowsDemo() {
+    return {
+        content: "the MobilePay dialog says the demo moves no money",
+        trigger: `${DIALOG} .o_mobilepay_demo_banner:contains("${DEMO_TEXT}")`,
+    };
+}
+
+/** ... on the payment line ... */
+export function lineShowsDemo() {
+    return {
+        content: "the MobilePay payment line says the demo moves no money",
+        trigger: `.paymentlines .o_mobilepay_line_status .o_mobilepay_line_demo:contains("${DEMO_TEXT}")`,
+    };
+}
+
+/** ... and on the receipt, under the payment. */
+export function receiptShowsDemo() {
+    return {
+        content: "the receipt says the demo payment moved no money",
+        trigger: `.pos-receipt .paymentlines .o_mobilepay_receipt_ref .o_mobilepay_receipt_demo:contains("${DEMO_TEXT}")`,
+    };
+}
+
+export function dialogTitleIs(title) {
+    return {
+        content: `the MobilePay dialog is titled '${title}'`,
+        trigger: `.modal-content${DIALOG} .modal-title:contains("${title}")`,
+        run: () => {
+            const text = document.querySelector(`.modal-content${DIALOG} .modal-title`).textContent;
+            if (text.trim() !== title) {
+                throw new Error(`dialog title: expected '${title}', got '${text.trim()}'`);
+            }
+        },
+    };
+}
+
+/** The dialog names the order once: "Order 2500-1-000003", never "Order Order …". */
+export function dialogNamesTheOrderOnce() {
+    return {
+        content: "the dialog names the order with one 'Order'",
+        trigger: `${DIALOG} .o_mobilepay_order:contains("Order ")`,
+        run: () => {
+            const text = document.querySelector(`${DIALOG} .o_mobilepay_order`).textContent;
+            if (/order\s+order/i.test(text)) {
+                throw new Error(`the dialog says '${text.trim()}'`);
+            }
+        },
+    };
+}
+
+export function dialogQrCaption(text) {
+    return {
+        content: `the QR caption says '${text}'`,
+        trigger: `${DIALOG} .o_mobilepay_qr_caption:contains("${text}")`,
+    };
+}
+
+/** Nothing was sent for the line: it has no transaction at MobilePay. */
+export function nothingWasSent() {
+    return {
+        content: "nothing was sent to MobilePay",
+        trigger: "body",
+        run: () => {
+            const data = currentMobilePayData();
+            if (data?.reference) {
+                throw new Error(`a transaction was started: ${data.reference}`);
+            }
+        },
+    };
 }
 
 /** The paid order is validated; its receipt names MobilePay and the transaction. */
@@ -286,10 +386,39 @@ export function lineReasonContains(text) {
 }
 
 export function lineIsDone(refund = false) {
-    const status = refund ? "Refund Successful" : "Payment Successful";
+    const status = refund ? "Refunded" : "Paid";
     return {
         content: `the MobilePay line is ${refund ? "refunded" : "paid"}`,
-        trigger: `.paymentlines .electronic_payment .electronic_status:contains('${status}')`,
+        trigger: `.paymentlines .o_mobilepay_line_status[data-state='captured'][data-paid='true'] .o_mobilepay_line_state:contains('${status}')`,
+    };
+}
+
+/**
+ * The MobilePay line shows our state only: no card terminal wording ("Waiting for card"),
+ * no Force done, one Cancel (ours) while it runs.
+ */
+export function lineShowsOnlyItsOwnState() {
+    return {
+        content: "the MobilePay line has no card wording and one Cancel",
+        // On the body: the line is below the MobilePay dialog.
+        trigger:
+            "body:has(.paymentlines:has(.o_mobilepay_line_status):not(:has(.electronic_payment)):not(:contains('Waiting for card')):not(:has(.send_force_done)))",
+        run: () => {
+            const cancels = document.querySelectorAll(
+                ".paymentlines .o_mobilepay_line_cancel, .paymentlines .send_payment_cancel"
+            );
+            if (cancels.length !== 1) {
+                throw new Error(`the payment line shows ${cancels.length} Cancel buttons`);
+            }
+        },
+    };
+}
+
+/** Once the payment is approved (being captured) or over, the line offers no "Show QR". */
+export function lineHasNoShowQr() {
+    return {
+        content: "the MobilePay line offers no Show QR",
+        trigger: ".paymentlines:has(.o_mobilepay_line_status):not(:has(.o_mobilepay_show_qr:contains('Show QR')))",
     };
 }
 
@@ -303,7 +432,16 @@ export function lineHasTransaction() {
 export function clickRetry() {
     return {
         content: "click Retry on the payment line",
-        trigger: ".paymentlines .electronic_payment .send_payment_request:contains('Retry')",
+        trigger: ".paymentlines .o_mobilepay_line_retry:contains('Retry')",
+        run: "click",
+    };
+}
+
+/** The dialog of a payment that ended unpaid offers Retry (not only Close) and starts a new attempt. */
+export function clickDialogRetry() {
+    return {
+        content: "click Retry in the MobilePay dialog",
+        trigger: `${DIALOG} .modal-footer .o_mobilepay_retry`,
         run: "click",
     };
 }
@@ -352,8 +490,7 @@ export function customerDisplayShowsQr(expected = true) {
             const adapter = new CustomerDisplayPosAdapter();
             adapter.channel.close();
             adapter.formatOrderData(window.posmodel.getOrder());
-            const qr = adapter.data.qrPaymentData;
-            const has = Boolean(qr?.qrCode && qr.name === "MobilePay");
+            const has = Boolean(adapter.data.mobilepay?.qrImage);
             if (has !== expected) {
                 throw new Error(`customer display MobilePay QR: expected ${expected}, got ${has}`);
             }
@@ -424,7 +561,7 @@ export function customerDisplayQr(shown = true) {
         run: async () => {
             for (let i = 0; i < 100; i++) {
                 const doc = displayDocument();
-                const qr = doc?.querySelector(".modal img.pos-customer_payment_qr_code[src]");
+                const qr = doc?.querySelector("img.o_mobilepay_customer_qr[src]");
                 if (Boolean(qr) === shown && doc?.querySelector(".o_customer_display")) {
                     return;
                 }
