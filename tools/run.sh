@@ -7,8 +7,11 @@
 #    both emulators and their customer-phone pages running until Ctrl-C.
 #  - With an Odoo 19.0 installation ($ODOO_BIN, or odoo / odoo-bin on PATH): also creates the
 #    database pos_mobilepay_demo with the addon and demo data (Vipps MobilePay and MobilePay
-#    methods in demo mode on demo shops) on first use, and serves Odoo at http://127.0.0.1:8069.
+#    methods in demo mode on demo shops) on first use, and serves Odoo at http://127.0.0.1:8069
+#    with both emulators (started here, so Odoo starts no detached one of its own).
 #    An ODOO_BIN that is set but is not a working Odoo 19.0 is an error.
+#
+# Ctrl-C (or any exit) stops the emulators started here and removes the temporary addons folder.
 #
 # Environment: EMULATOR_PORT (8765), EPAYMENT_EMULATOR_PORT (8766), ODOO_PORT (8069), ODOO_DB (pos_mobilepay_demo),
 # ODOO_DB_ARGS (extra database options).
@@ -60,14 +63,33 @@ free_port() {
 core_only=${odoo_problem:+1}
 # Both emulators' ports up front: a taken one stops the run before the first demo, not between the two.
 emulator_port=$(free_port EMULATOR_PORT 8765 "the emulator") || exit 1
-if [ -n "$core_only" ]; then
-  epayment_port=$(free_port EPAYMENT_EMULATOR_PORT 8766 "the ePayment emulator") || exit 1
-fi
+epayment_port=$(free_port EPAYMENT_EMULATOR_PORT 8766 "the ePayment emulator") || exit 1
 emulator_url="http://127.0.0.1:$emulator_port"
+epayment_url="http://127.0.0.1:$epayment_port"
+
+# What this run started, stopped and removed however it ends (Ctrl-C, an error, a normal exit).
+emulator_pid=""
+epayment_pid=""
+addons=""
+cleanup() {
+  local pid
+  for pid in "$emulator_pid" "$epayment_pid"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "$emulator_pid" "$epayment_pid"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+  if [ -n "$addons" ] && [ -d "$addons" ]; then
+    rm -f "$addons/pos_mobilepay"
+    rmdir "$addons" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 .venv/bin/python -m mobilepay.v10.emulator --port "$emulator_port" &
 emulator_pid=$!
-trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
 started=""
 for _ in $(seq 100); do
   if ! kill -0 "$emulator_pid" 2>/dev/null; then
@@ -87,10 +109,8 @@ if [ -z "$started" ]; then
 fi
 
 start_epayment_emulator() {
-  epayment_url="http://127.0.0.1:$epayment_port"
-  .venv/bin/python -m mobilepay.epayment.emulator --port "$epayment_port" > /dev/null &
+  .venv/bin/python -m mobilepay.epayment.emulator --port "$epayment_port" "$@" > /dev/null &
   epayment_pid=$!
-  trap 'kill "$emulator_pid" "$epayment_pid" 2>/dev/null || true' EXIT INT TERM
   for _ in $(seq 100); do
     if ! kill -0 "$epayment_pid" 2>/dev/null; then
       echo "The ePayment emulator did not start." >&2
@@ -129,6 +149,8 @@ fi
 
 odoo_python=$(odoo_python_of "$odoo_bin")
 "$odoo_python" -c "import pydantic" 2>/dev/null || "$odoo_python" -m pip install --quiet 'pydantic>=2.5,<3'
+# The ePayment emulator runs here (as Odoo would start it: quick webhook retries), so Ctrl-C stops it.
+start_epayment_emulator --fast-webhook-retries
 addons=$(mktemp -d)
 ln -s "$repo" "$addons/pos_mobilepay"
 odoo_addons=$(odoo_addons_of "$odoo_python")
@@ -142,11 +164,12 @@ if ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
 fi
 "$odoo_bin" shell "${common[@]}" --no-http --log-level=warn <<PY >/dev/null
 env["ir.config_parameter"].sudo().set_param("pos_mobilepay.emulator_url", "$emulator_url")
+env["ir.config_parameter"].sudo().set_param("pos_mobilepay.epayment_emulator_url", "$epayment_url")
 env.cr.commit()
 PY
 echo
 echo "Odoo with pos_mobilepay in demo mode: http://127.0.0.1:${ODOO_PORT:-8069}/odoo/point-of-sale (login admin / admin)"
-echo "Open the register \"Vipps MobilePay Shop (DKK)\" (ePayment: Odoo starts its emulator on 127.0.0.1:8766 when"
-echo "first needed), pay with Vipps MobilePay, and play the customer at http://127.0.0.1:8766/phone;"
-echo "or the register \"MobilePay Shop (DKK)\" (PoS API v10), customer at $emulator_url/phone"
+echo "Open the register \"Vipps MobilePay Shop (DKK)\" (ePayment), pay with Vipps MobilePay, and play the customer"
+echo "at $epayment_url/phone; or the register \"MobilePay Shop (DKK)\" (PoS API v10), customer at $emulator_url/phone"
+echo "Press Ctrl-C to stop Odoo and the emulators."
 "$odoo_bin" "${common[@]}" --http-interface=127.0.0.1 --http-port="${ODOO_PORT:-8069}"
