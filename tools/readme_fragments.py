@@ -35,7 +35,7 @@ FRAGMENTS = {
     "HISTORY": "Changelog",
     "CONTRIBUTORS": "Contributors",
 }
-PICTURE = ("pos_mobilepay_epayment_qr.png", "A Vipps MobilePay payment waiting for the customer")
+PICTURE = ("mobilepay_21_demo_receipt.png", "A paid Vipps MobilePay order; in demo mode the receipt says so")
 MARKED = re.compile(r"(<!-- readme/(\w+)\.md -->\n)(.*?)(<!-- /readme/\2\.md -->)", re.S)
 LIST_ITEM = re.compile(r"^(-|\d+\.) ")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
