@@ -47,6 +47,7 @@ from odoo_harness import (  # noqa: E402
     StatePushListener,
     add_odoo_arguments,
     addons_path,
+    call_until_answered,
     ordinary_amount,
     ui_order,
 )
@@ -62,7 +63,6 @@ except ImportError:  # pragma: no cover
 METHOD = "pos.payment.method"
 PUSH_GRACE_S = 3.0  # the POS asks the server itself when no push came for this long
 # Errors of a server out of database connections: the cashier tries again.
-BUSY = ("Connection Pool Is Full", "too many clients", "could not connect to server")
 
 
 def cpu_seconds():
@@ -132,21 +132,8 @@ class Register:
 
     def call(self, method, payload, model=METHOD, deadline_s=120):
         """As the POS and its cashier do: a lost answer or a busy server (pool full) means trying again."""
-        deadline = time.monotonic() + deadline_s
-        while True:
-            try:
-                if model == METHOD:
-                    return self.rpc.call(model, method, [[self.bench.method_id], payload])
-                return self.rpc.call(model, method, [payload])
-            except ConnectionError:
-                self.bench.count("rpc answers lost")
-            except RpcError as error:
-                if not any(word in error.message for word in BUSY):
-                    raise
-                self.bench.count("server busy, tried again")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{method}: no answer in {deadline_s} s")
-            time.sleep(0.5)
+        args = [[self.bench.method_id], payload] if model == METHOD else [payload]
+        return call_until_answered(self.rpc, model, method, args, self.bench.count, deadline_s)
 
     def pay(self):
         line_uuid = str(uuid.uuid4())

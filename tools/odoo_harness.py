@@ -301,6 +301,28 @@ class RpcError(Exception):
         super().__init__(f"{self.name}: {self.message}")
 
 
+# Answers of a busy server (its pool or PostgreSQL's connections full): a cashier tries again.
+BUSY = ("Connection Pool Is Full", "too many clients", "could not connect to server")
+
+
+def call_until_answered(rpc, model, method, args, count, deadline_s=120):
+    """As the POS and its cashier do: a lost answer or a busy server means trying again (every 0.5 s, for
+    ``deadline_s``); ``count(name)`` is told of each. Any other error is raised."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            return rpc.call(model, method, args)
+        except ConnectionError:
+            count("rpc answers lost")
+        except RpcError as error:
+            if not any(word in error.message for word in BUSY):
+                raise
+            count("server busy, tried again")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{method}: no answer in {deadline_s} s")
+        time.sleep(0.5)
+
+
 class JsonRpc:
     """JSON-RPC as the web client sends it, with its own session cookie."""
 

@@ -27,26 +27,25 @@ def measure_floor(shop, calls, seconds=20.0):
     shop.wait_quiet()
     before = shop.sampler.snapshot()
     t0 = time.time()
-    errors = 0
-    done = 0
+    answered = [[0, 0] for _ in tills]  # per register: done, failed (each thread counts its own)
 
-    def run(till, offset):
-        nonlocal errors, done
+    def run(index, till, offset):
         time.sleep(offset)
         for _ in range(per_till):
             started = time.time()
             try:
                 till.rpc.call(model, method, [[shop.method_ids["v10"]], fields_])
-                done += 1
+                answered[index][0] += 1
             except (RpcError, ConnectionError):
-                errors += 1
+                answered[index][1] += 1
             time.sleep(max(0.0, gap - (time.time() - started)))
 
-    threads = [threading.Thread(target=run, args=(till, i * gap / len(tills))) for i, till in enumerate(tills)]
+    threads = [threading.Thread(target=run, args=(i, till, i * gap / len(tills))) for i, till in enumerate(tills)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    done, errors = (sum(column) for column in zip(*answered, strict=True))
     elapsed = time.time() - t0
     cpu = shop.sampler.groups(before, shop.sampler.snapshot())
     idle = {group: rate_s * elapsed for group, rate_s in shop.idle.items()}

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from odoo_harness import JsonRpc, RpcError, StatePushListener, ordinary_amount, ui_order
+from odoo_harness import JsonRpc, StatePushListener, call_until_answered, ordinary_amount, ui_order
 
 from mobilepay.epayment.emulator.problems import ControlError as EPaymentControlError
 from mobilepay.v10.emulator.api_errors import ControlError as V10ControlError
@@ -30,7 +30,6 @@ METHOD = "pos.payment.method"
 PUSH_GRACE_S = 3.0  # mobilepay_push.js PUSH_GRACE_MS: without a push for this long the POS asks
 MIN_POLL_S = 0.5  # mobilepay_push.js MIN_POLL_MS
 FOLLOW_S = 60.0  # the cashier cancels a payment still open after this long
-BUSY = ("Connection Pool Is Full", "too many clients", "could not connect to server")
 
 SHOP_SCRIPT = r"""
 import json
@@ -238,21 +237,8 @@ class Till:
 
     def call(self, method, payload, method_id=None, deadline_s=120):
         """As the POS and its cashier do: a lost answer or a busy server (pool full) means trying again."""
-        deadline = time.monotonic() + deadline_s
-        while True:
-            try:
-                if method_id:
-                    return self.rpc.call(METHOD, method, [[method_id], payload])
-                return self.rpc.call("pos.order", method, [payload])
-            except ConnectionError:
-                self.bench.count("rpc answers lost")
-            except RpcError as error:
-                if not any(word in error.message for word in BUSY):
-                    raise
-                self.bench.count("server busy, tried again")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{method}: no answer in {deadline_s} s")
-            time.sleep(0.5)
+        model, args = (METHOD, [[method_id], payload]) if method_id else ("pos.order", [payload])
+        return call_until_answered(self.rpc, model, method, args, self.bench.count, deadline_s)
 
     def serve(self, api, arrivals, t0, last_start, seed):
         """Serve the customers arriving at ``t0 + arrivals`` (seconds) one after the other; none begins after
