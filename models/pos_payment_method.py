@@ -49,7 +49,14 @@ class PosPaymentMethod(models.Model):
     @api.model
     def _load_pos_data_fields(self, config):
         # Only harmless fields: never a credential.
-        return [*super()._load_pos_data_fields(config), "mobilepay_environment", "mobilepay_api", "vipps_flow"]
+        return [
+            *super()._load_pos_data_fields(config),
+            "mobilepay_environment",
+            "mobilepay_api",
+            "vipps_flow",
+            "mobilepay_demo",
+            "mobilepay_demo_warning",
+        ]
 
     def _is_write_forbidden(self, fields):
         # Technical fields we refresh while a session is open.

@@ -51,10 +51,6 @@ class PosPaymentMethod(models.Model):
             method.mobilepay_demo_warning = demo and not demo_database
 
     @api.model
-    def _load_pos_data_fields(self, config):
-        return [*super()._load_pos_data_fields(config), "mobilepay_demo", "mobilepay_demo_warning"]
-
-    @api.model
     def _mobilepay_database_has_demo(self):
         """Whether this database was made with demo data (then demo is every new method's default)."""
         self.env.cr.execute("SELECT demo FROM ir_module_module WHERE name = 'base'")
